@@ -1,0 +1,30 @@
+//! # vegard — electro-chemo-mechanics of battery materials probed by SPM
+//!
+//! A map of the library (dependencies point one way: `data` ← `io`; `numerics` stands
+//! alone; `nanomech` uses `data` + `numerics`; `render` uses `data`; the CLI uses all):
+//!
+//! - [`data`]: the one vocabulary every reader, analysis and simulation speaks —
+//!   [`data::ForceCurve`] with its [`data::Segment`]s and [`data::Channel`]s (units named),
+//!   [`data::Calibration`], [`data::Metadata`], column-wise [`data::CurveMap`] force volumes
+//!   and the streaming [`data::CurveSource`] trait, [`data::Image`] 2-D maps.
+//! - [`io`]: one module per instrument format, each a *recipe* (key, extensions, magic-byte
+//!   detection, loader) in [`io::registry`]; [`io::open`] picks the right one.
+//! - [`numerics`]: math with no physics (bounded Levenberg–Marquardt, statistics).
+//! - [`nanomech`]: force-curve preprocessing, contact-point estimation, contact models
+//!   (one file each under `nanomech/models/`), fitting and the PeakForce-QNM channels.
+//! - [`render`]: colour maps, map and curve PNGs, Gwyddion `.gsf` export, HTML reports.
+//! - [`provenance`]: the reproducibility record attached to every product.
+//!
+//! Units: SI inside, always. Names carry units where they cross a boundary
+//! (`modulus_pa`, `tip_radius_m`).
+
+pub mod data;
+pub mod io;
+pub mod nanomech;
+pub mod numerics;
+pub mod provenance;
+pub mod render;
+pub mod units;
+
+/// The version recorded in every provenance block.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,39 @@
+//! Hertz contact of a paraboloidal indenter on an elastic half-space.
+
+use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
+
+/// F = (4/3) E* √R δ^{3/2}, E* = E/(1 − ν²) for a rigid tip.
+pub struct HertzParaboloid;
+
+pub(crate) const MODULUS: ParamSpec = ParamSpec {
+    key: "modulus",
+    symbol: "E",
+    unit: "Pa",
+    description: "Young's modulus of the sample",
+    default: 1e6,
+    min: 0.0,
+    max: f64::INFINITY,
+};
+
+static SPEC: ModelSpec = ModelSpec {
+    key: "hertz-paraboloid",
+    name: "Hertz (paraboloidal indenter)",
+    formula: "F = 4/3 · E/(1−ν²) · √R · δ^(3/2)",
+    tip: TipShape::Radius,
+    params: &[MODULUS],
+    validity: "Small indentation δ ≪ R, linear elastic isotropic half-space, frictionless, no adhesion.",
+    citation: "H. Hertz, J. reine angew. Math. 92, 156 (1882); Sneddon, Int. J. Eng. Sci. 3, 47 (1965), Eq. 6.4",
+};
+
+impl ContactModel for HertzParaboloid {
+    fn spec(&self) -> &'static ModelSpec {
+        &SPEC
+    }
+
+    fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {
+        if delta_m <= 0.0 {
+            return 0.0;
+        }
+        4.0 / 3.0 * tip.reduced_modulus(params[0]) * tip.radius_m.sqrt() * delta_m.powf(1.5)
+    }
+}

@@ -1,0 +1,124 @@
+//! Contact models, one file each, registered by key (see [`registry`]).
+//!
+//! Every model is a declaration ([`ModelSpec`]: key, formula, parameters with units and
+//! bounds, validity, citation) plus the force law `F(δ)` for indentation `δ ≥ 0`
+//! ([`ContactModel::force`]). The fitter ([`crate::nanomech::fit`]), the CLI and the report
+//! read the declaration; nothing about a model is hard-coded elsewhere.
+//!
+//! Sign conventions (as nanite): the curve's x axis is the tip position (or piezo height),
+//! increasing away from the sample; the contact point `x_c` is fitted; the indentation is
+//! `δ = x_c − x` and the fitted curve is `F(x) = F_model(max(δ, 0)) + F_baseline`.
+
+mod hertz_paraboloid;
+
+pub use hertz_paraboloid::HertzParaboloid;
+
+/// One model parameter as the model declares it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamSpec {
+    /// Key used in JSON and on the CLI (`modulus`, `work_of_adhesion`).
+    pub key: &'static str,
+    /// Symbol as in the paper (`E`, `w`).
+    pub symbol: &'static str,
+    /// SI unit (`Pa`, `J/m^2`, `N`).
+    pub unit: &'static str,
+    pub description: &'static str,
+    /// Initial value when the data give no better guess.
+    pub default: f64,
+    /// Bounds enforced by the fitter.
+    pub min: f64,
+    pub max: f64,
+}
+
+/// Which tip dimension a model needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TipShape {
+    /// Sphere or paraboloid: needs the radius R.
+    Radius,
+    /// Cone or pyramid: needs the half-opening angle (face angle for pyramids).
+    HalfAngle,
+    /// Cylinder: needs the punch radius a.
+    PunchRadius,
+}
+
+/// A model's declaration. Static data: the registry, CLI and report read it.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelSpec {
+    /// Stable key used on the CLI and in JSON (`hertz-paraboloid`, `dmt`, ...).
+    pub key: &'static str,
+    pub name: &'static str,
+    /// The force law in plain text, as in the cited source.
+    pub formula: &'static str,
+    pub tip: TipShape,
+    /// Fitted parameters of the force law. The first is always the sample's Young's
+    /// modulus E (Pa). The fitter adds the contact point (m) and baseline force (N).
+    pub params: &'static [ParamSpec],
+    /// When the model holds (and when it does not).
+    pub validity: &'static str,
+    /// Where the formula comes from (paper, equation).
+    pub citation: &'static str,
+}
+
+/// Tip and sample constants that are not fitted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tip {
+    /// Tip radius R, m (sphere, paraboloid, DMT, JKR) or punch radius (flat punch).
+    pub radius_m: f64,
+    /// Half-opening angle, rad (cone: half-cone angle; pyramids: face angle).
+    pub half_angle_rad: f64,
+    /// Poisson's ratio of the sample ν.
+    pub poisson: f64,
+    /// Young's modulus of the tip, Pa; `None` = rigid tip.
+    pub tip_modulus_pa: Option<f64>,
+    /// Poisson's ratio of the tip.
+    pub tip_poisson: f64,
+}
+
+impl Default for Tip {
+    fn default() -> Self {
+        Tip {
+            radius_m: 20e-9,
+            half_angle_rad: 20f64.to_radians(),
+            poisson: 0.5,
+            tip_modulus_pa: None,
+            tip_poisson: 0.2,
+        }
+    }
+}
+
+impl Tip {
+    /// Reduced (effective) modulus E* of tip and sample,
+    /// 1/E* = (1 − ν²)/E + (1 − ν_tip²)/E_tip (Johnson, Contact Mechanics, 1985, Eq. 4.22;
+    /// seed 002 §3.1). For a rigid tip E* = E/(1 − ν²).
+    pub fn reduced_modulus(&self, sample_modulus_pa: f64) -> f64 {
+        let sample = (1.0 - self.poisson * self.poisson) / sample_modulus_pa;
+        let tip = match self.tip_modulus_pa {
+            Some(et) if et.is_finite() && et > 0.0 => {
+                (1.0 - self.tip_poisson * self.tip_poisson) / et
+            }
+            _ => 0.0,
+        };
+        1.0 / (sample + tip)
+    }
+}
+
+/// A contact model: its declaration and its force law.
+pub trait ContactModel: Send + Sync {
+    fn spec(&self) -> &'static ModelSpec;
+
+    /// Force F (N) at indentation `delta_m ≥ 0` for the model's parameters `params`
+    /// (in the order of [`ModelSpec::params`]). Must return 0 at δ = 0 for non-adhesive
+    /// models; adhesive models (DMT, JKR) return their force law including the adhesive
+    /// term. Never panics; may return NaN for unphysical parameters.
+    fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64;
+}
+
+/// Every registered model, in the order the CLI lists them.
+pub fn registry() -> &'static [&'static dyn ContactModel] {
+    &[&HertzParaboloid]
+}
+
+/// The model registered under `key`.
+pub fn by_key(key: &str) -> Option<&'static dyn ContactModel> {
+    registry().iter().copied().find(|m| m.spec().key == key)
+}

@@ -1,0 +1,4 @@
+//! Math with no physics.
+
+pub mod lm;
+pub mod stats;
