@@ -64,18 +64,8 @@ pub struct Channel {
 }
 
 impl Channel {
-    pub fn new(
-        kind: ChannelKind,
-        name: impl Into<String>,
-        unit: impl Into<String>,
-        data: Vec<f64>,
-    ) -> Self {
-        Channel {
-            kind,
-            name: name.into(),
-            unit: unit.into(),
-            data,
-        }
+    pub fn new(kind: ChannelKind, name: impl Into<String>, unit: impl Into<String>, data: Vec<f64>) -> Self {
+        Channel { kind, name: name.into(), unit: unit.into(), data }
     }
 }
 
@@ -117,12 +107,7 @@ pub struct Segment {
 
 impl Segment {
     pub fn new(kind: SegmentKind, name: impl Into<String>) -> Self {
-        Segment {
-            kind,
-            name: name.into(),
-            duration_s: None,
-            channels: Vec::new(),
-        }
+        Segment { kind, name: name.into(), duration_s: None, channels: Vec::new() }
     }
 
     /// Number of samples (length of the first channel; all are equal).

@@ -7,9 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Metadata, Segment, SegmentKind,
-};
+use super::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Metadata, Segment, SegmentKind};
 use crate::io::IoError;
 
 /// Size of the measurement grid (columns × rows) and its physical extent, if known.
@@ -76,12 +74,7 @@ impl CurveMap {
     /// Empty map storing the given channels.
     pub fn with_channels(channels: Vec<(ChannelKind, String, String)>) -> Self {
         let n = channels.len();
-        CurveMap {
-            channels,
-            columns: vec![Vec::new(); n],
-            offsets: vec![0],
-            ..Default::default()
-        }
+        CurveMap { channels, columns: vec![Vec::new(); n], offsets: vec![0], ..Default::default() }
     }
 
     pub fn n_curves(&self) -> usize {
@@ -148,12 +141,7 @@ impl CurveMap {
             let mut seg = Segment::new(*kind, name.clone());
             for (c, (ck, cname, unit)) in self.channels.iter().enumerate() {
                 let col = self.column(c, i);
-                seg.channels.push(Channel::new(
-                    ck.clone(),
-                    cname.clone(),
-                    unit.clone(),
-                    col[*start..end].to_vec(),
-                ));
+                seg.channels.push(Channel::new(ck.clone(), cname.clone(), unit.clone(), col[*start..end].to_vec()));
             }
             curve.segments.push(seg);
         }
@@ -169,12 +157,7 @@ pub struct CurveList {
 
 impl CurveList {
     /// Wrap curves, describing them from the first one.
-    pub fn new(
-        format: &str,
-        curves: Vec<ForceCurve>,
-        grid: Option<GridShape>,
-        metadata: Metadata,
-    ) -> Self {
+    pub fn new(format: &str, curves: Vec<ForceCurve>, grid: Option<GridShape>, metadata: Metadata) -> Self {
         let info = SourceInfo {
             format: format.to_string(),
             n_curves: curves.len(),
@@ -182,17 +165,9 @@ impl CurveList {
             channels: curves
                 .first()
                 .and_then(|c| c.segments.first())
-                .map(|s| {
-                    s.channels
-                        .iter()
-                        .map(|c| (c.kind.clone(), c.unit.clone()))
-                        .collect()
-                })
+                .map(|s| s.channels.iter().map(|c| (c.kind.clone(), c.unit.clone())).collect())
                 .unwrap_or_default(),
-            segments: curves
-                .first()
-                .map(|c| c.segments.iter().map(|s| s.name.clone()).collect())
-                .unwrap_or_default(),
+            segments: curves.first().map(|c| c.segments.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
             calibration: curves.first().map(|c| c.calibration).unwrap_or_default(),
             metadata,
         };
@@ -211,13 +186,7 @@ impl CurveSource for CurveList {
 
     fn curve(&self, index: usize) -> Result<ForceCurve, IoError> {
         self.curves.get(index).cloned().ok_or_else(|| {
-            IoError::new(
-                &self.info.format,
-                format!(
-                    "curve {index} requested, the source holds {}",
-                    self.curves.len()
-                ),
-            )
+            IoError::new(&self.info.format, format!("curve {index} requested, the source holds {}", self.curves.len()))
         })
     }
 }

@@ -47,11 +47,7 @@ impl Image {
 
     /// Values of valid pixels.
     pub fn valid_values(&self) -> impl Iterator<Item = f64> + '_ {
-        self.data
-            .iter()
-            .zip(&self.mask)
-            .filter(|(_, m)| **m)
-            .map(|(v, _)| *v)
+        self.data.iter().zip(&self.mask).filter(|(_, m)| **m).map(|(v, _)| *v)
     }
 
     pub fn n_invalid(&self) -> usize {

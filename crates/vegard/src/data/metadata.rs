@@ -15,10 +15,7 @@ pub enum MetaValue {
 impl std::fmt::Display for MetaValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MetaValue::Number {
-                value,
-                unit: Some(u),
-            } => write!(f, "{value} {u}"),
+            MetaValue::Number { value, unit: Some(u) } => write!(f, "{value} {u}"),
             MetaValue::Number { value, unit: None } => write!(f, "{value}"),
             MetaValue::Text(s) => f.write_str(s),
         }
@@ -36,13 +33,7 @@ impl Metadata {
     }
 
     pub fn set_number(&mut self, key: impl Into<String>, value: f64, unit: Option<&str>) {
-        self.0.insert(
-            key.into(),
-            MetaValue::Number {
-                value,
-                unit: unit.map(str::to_string),
-            },
-        );
+        self.0.insert(key.into(), MetaValue::Number { value, unit: unit.map(str::to_string) });
     }
 
     pub fn get(&self, key: &str) -> Option<&MetaValue> {

@@ -27,10 +27,7 @@ impl std::fmt::Display for Location {
             Location::Line(l) => write!(f, " at line {l}"),
             Location::Key(k) => write!(f, " at key '{k}'"),
             Location::Entry { entry, byte: None } => write!(f, " in entry '{entry}'"),
-            Location::Entry {
-                entry,
-                byte: Some(b),
-            } => write!(f, " in entry '{entry}' at byte {b}"),
+            Location::Entry { entry, byte: Some(b) } => write!(f, " in entry '{entry}' at byte {b}"),
             Location::Curve(i) => write!(f, " in curve {i}"),
         }
     }
@@ -49,30 +46,18 @@ pub struct IoError {
 impl IoError {
     /// An error about a whole file.
     pub fn new(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
-        IoError {
-            path: path.as_ref().to_path_buf(),
-            location: Location::File,
-            message: message.into(),
-        }
+        IoError { path: path.as_ref().to_path_buf(), location: Location::File, message: message.into() }
     }
 
     pub fn at(path: impl AsRef<Path>, location: Location, message: impl Into<String>) -> Self {
-        IoError {
-            path: path.as_ref().to_path_buf(),
-            location,
-            message: message.into(),
-        }
+        IoError { path: path.as_ref().to_path_buf(), location, message: message.into() }
     }
 
     pub fn at_byte(path: impl AsRef<Path>, byte: u64, message: impl Into<String>) -> Self {
         Self::at(path, Location::Byte(byte), message)
     }
 
-    pub fn at_key(
-        path: impl AsRef<Path>,
-        key: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn at_key(path: impl AsRef<Path>, key: impl Into<String>, message: impl Into<String>) -> Self {
         Self::at(path, Location::Key(key.into()), message)
     }
 
@@ -95,28 +80,15 @@ pub fn check_declared(
     item_size: u64,
     available: u64,
 ) -> Result<usize, IoError> {
-    let need = count
-        .checked_mul(item_size)
-        .filter(|&n| n <= MAX_DECLARED_BYTES);
+    let need = count.checked_mul(item_size).filter(|&n| n <= MAX_DECLARED_BYTES);
     match need {
-        Some(n) if n <= available => usize::try_from(count).map_err(|_| {
-            IoError::at(
-                path,
-                location,
-                format!("{what}: {count} items do not fit in memory"),
-            )
-        }),
+        Some(n) if n <= available => usize::try_from(count)
+            .map_err(|_| IoError::at(path, location, format!("{what}: {count} items do not fit in memory"))),
         Some(n) => Err(IoError::at(
             path,
             location,
-            format!(
-                "{what}: header declares {count} items ({n} bytes), only {available} bytes available"
-            ),
+            format!("{what}: header declares {count} items ({n} bytes), only {available} bytes available"),
         )),
-        None => Err(IoError::at(
-            path,
-            location,
-            format!("{what}: absurd declared size ({count} × {item_size} bytes)"),
-        )),
+        None => Err(IoError::at(path, location, format!("{what}: absurd declared size ({count} × {item_size} bytes)"))),
     }
 }

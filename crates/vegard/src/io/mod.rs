@@ -33,21 +33,13 @@ impl Dataset {
     }
 }
 
-static RECIPES: [FormatRecipe; 5] = [
-    jpk::RECIPE,
-    nanoscope::RECIPE,
-    ibw::RECIPE,
-    vegard_curves::RECIPE,
-    text::RECIPE,
-];
+static RECIPES: [FormatRecipe; 5] = [jpk::RECIPE, nanoscope::RECIPE, ibw::RECIPE, vegard_curves::RECIPE, text::RECIPE];
 
 /// First 4 KiB of a file (less if it is shorter).
 pub fn read_head(path: &Path) -> Result<Vec<u8>, IoError> {
     let f = std::fs::File::open(path).map_err(|e| IoError::from_io(path, &e))?;
     let mut head = Vec::with_capacity(4096);
-    f.take(4096)
-        .read_to_end(&mut head)
-        .map_err(|e| IoError::from_io(path, &e))?;
+    f.take(4096).read_to_end(&mut head).map_err(|e| IoError::from_io(path, &e))?;
     Ok(head)
 }
 
@@ -60,17 +52,8 @@ pub fn detect(path: &Path) -> Result<&'static FormatRecipe, IoError> {
         .find(|r| (r.detect)(path, &head))
         .or_else(|| recipes.iter().find(|r| r.matches_extension(path)))
         .ok_or_else(|| {
-            let known: Vec<&str> = recipes
-                .iter()
-                .flat_map(|r| r.extensions.iter().copied())
-                .collect();
-            IoError::new(
-                path,
-                format!(
-                    "unknown file format (known extensions: {})",
-                    known.join(", ")
-                ),
-            )
+            let known: Vec<&str> = recipes.iter().flat_map(|r| r.extensions.iter().copied()).collect();
+            IoError::new(path, format!("unknown file format (known extensions: {})", known.join(", ")))
         })
 }
 
@@ -82,7 +65,5 @@ pub fn open(path: &Path) -> Result<Dataset, IoError> {
 
 /// Open a file that must hold force curves.
 pub fn open_curves(path: &Path) -> Result<Box<dyn CurveSource>, IoError> {
-    open(path)?
-        .into_curves()
-        .ok_or_else(|| IoError::new(path, "file holds no force curves"))
+    open(path)?.into_curves().ok_or_else(|| IoError::new(path, "file holds no force curves"))
 }

@@ -21,11 +21,7 @@ pub struct FormatRecipe {
 impl FormatRecipe {
     /// Does the file name carry one of our extensions?
     pub fn matches_extension(&self, path: &Path) -> bool {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
         self.extensions.iter().any(|ext| {
             if *ext == "###" {
                 let e = path.extension().and_then(|e| e.to_str()).unwrap_or("");

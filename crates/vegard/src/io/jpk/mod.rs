@@ -4,13 +4,7 @@ use std::path::Path;
 
 use super::{Dataset, FormatRecipe, IoError};
 
-pub const RECIPE: FormatRecipe = FormatRecipe {
-    key: "jpk",
-    name: "jpk",
-    extensions: &[],
-    detect: |_, _| false,
-    open,
-};
+pub const RECIPE: FormatRecipe = FormatRecipe { key: "jpk", name: "jpk", extensions: &[], detect: |_, _| false, open };
 
 fn open(path: &Path) -> Result<Dataset, IoError> {
     Err(IoError::new(path, "reader not yet available"))

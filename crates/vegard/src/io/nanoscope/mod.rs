@@ -4,13 +4,8 @@ use std::path::Path;
 
 use super::{Dataset, FormatRecipe, IoError};
 
-pub const RECIPE: FormatRecipe = FormatRecipe {
-    key: "nanoscope",
-    name: "nanoscope",
-    extensions: &[],
-    detect: |_, _| false,
-    open,
-};
+pub const RECIPE: FormatRecipe =
+    FormatRecipe { key: "nanoscope", name: "nanoscope", extensions: &[], detect: |_, _| false, open };
 
 fn open(path: &Path) -> Result<Dataset, IoError> {
     Err(IoError::new(path, "reader not yet available"))

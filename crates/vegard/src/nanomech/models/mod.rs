@@ -93,9 +93,7 @@ impl Tip {
     pub fn reduced_modulus(&self, sample_modulus_pa: f64) -> f64 {
         let sample = (1.0 - self.poisson * self.poisson) / sample_modulus_pa;
         let tip = match self.tip_modulus_pa {
-            Some(et) if et.is_finite() && et > 0.0 => {
-                (1.0 - self.tip_poisson * self.tip_poisson) / et
-            }
+            Some(et) if et.is_finite() && et > 0.0 => (1.0 - self.tip_poisson * self.tip_poisson) / et,
             _ => 0.0,
         };
         1.0 / (sample + tip)
