@@ -16,12 +16,14 @@ use std::path::Path;
 pub use error::{IoError, Location, MAX_DECLARED_BYTES, check_declared};
 pub use registry::FormatRecipe;
 
-use crate::data::CurveSource;
+use crate::data::{CurveSource, Image, Metadata};
 
-/// What a file holds. More kinds (images, spectra, cubes) join as their readers land.
+/// What a file holds. More kinds (spectra, cubes) join as their readers land.
 pub enum Dataset {
     /// One or many force curves (single curve, force map, QI data).
     Curves(Box<dyn CurveSource>),
+    /// Scanned images (one per channel) with the file's metadata.
+    Images { format: String, images: Vec<Image>, metadata: Metadata },
 }
 
 impl Dataset {
@@ -29,6 +31,7 @@ impl Dataset {
     pub fn into_curves(self) -> Option<Box<dyn CurveSource>> {
         match self {
             Dataset::Curves(c) => Some(c),
+            Dataset::Images { .. } => None,
         }
     }
 }
