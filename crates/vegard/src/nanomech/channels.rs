@@ -1,1 +1,168 @@
-//! PLACEHOLDER: being written.
+//! PeakForce-QNM channels of one curve: peak force, adhesion, deformation, dissipation
+//! and the DMT fit window (seed 004: "the DMT model was fit ... within the boundaries of
+//! 30 %–90 % of the range between maximum and minimum force"; seed 002 §3.1, §4.1).
+//!
+//! All functions take the tip-position axis `x` (m, increasing away from the sample) and
+//! the force `f` (N, baseline already removed so that the free cantilever reads 0).
+
+/// Largest force on a segment: (index, force N). None for an empty or all-NaN segment.
+pub fn peak_force(f: &[f64]) -> Option<(usize, f64)> {
+    f.iter().copied().enumerate().filter(|(_, v)| v.is_finite()).max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// Adhesion = the depth of the pull-off minimum below the baseline on the retract segment:
+/// (index of the minimum, −min F) in N. Positive when the tip sticks; 0 or negative means
+/// no adhesion was resolved.
+pub fn adhesion(retract_f: &[f64]) -> Option<(usize, f64)> {
+    retract_f
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, v)| (i, -v))
+}
+
+/// Deformation (m): how far the tip travelled between touching the surface and peak force,
+/// `x(F = 0) − x(F = peak)`, on a segment ordered as measured. From the peak sample we walk
+/// towards the non-contact end of the segment (backwards on an approach, forwards on a
+/// retract: `towards_start`) until the force first drops to zero, and interpolate the
+/// crossing linearly. None if the force never returns to zero (contact never left).
+pub fn deformation(x: &[f64], f: &[f64], peak: usize, towards_start: bool) -> Option<f64> {
+    if peak >= x.len() || peak >= f.len() {
+        return None;
+    }
+    let x_peak = x[peak];
+    let step = |i: usize| if towards_start { i.checked_sub(1) } else { Some(i + 1).filter(|&j| j < f.len()) };
+    let mut i = peak;
+    while let Some(j) = step(i) {
+        if f[j] <= 0.0 {
+            // Linear interpolation of the zero crossing between samples i (F > 0) and j.
+            let t = if f[i] != f[j] { f[i] / (f[i] - f[j]) } else { 0.0 };
+            let x0 = x[i] + t * (x[j] - x[i]);
+            return Some(x0 - x_peak);
+        }
+        i = j;
+    }
+    None
+}
+
+/// Dissipated energy (J): the area enclosed by the approach and retract curves,
+/// `W = −∮ F dx` along the measured path (approach then retract), by the trapezoidal rule.
+/// Positive when the retract lies below the approach (energy lost in the sample, e.g.
+/// visco-plastic SEI or adhesion hysteresis).
+pub fn dissipation(approach_x: &[f64], approach_f: &[f64], retract_x: &[f64], retract_f: &[f64]) -> f64 {
+    let path_integral = |x: &[f64], f: &[f64]| -> f64 {
+        x.windows(2)
+            .zip(f.windows(2))
+            .map(|(xw, fw)| 0.5 * (fw[0] + fw[1]) * (xw[1] - xw[0]))
+            .filter(|v| v.is_finite())
+            .sum::<f64>()
+    };
+    // Close the loop between the last approach and first retract sample as well.
+    let joint = match (approach_x.last(), approach_f.last(), retract_x.first(), retract_f.first()) {
+        (Some(&x0), Some(&f0), Some(&x1), Some(&f1)) => path_integral(&[x0, x1], &[f0, f1]),
+        _ => 0.0,
+    };
+    -(path_integral(approach_x, approach_f) + joint + path_integral(retract_x, retract_f))
+}
+
+/// The samples of a retract segment used for the DMT fit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FitWindow {
+    /// Index range (start..end) into the retract segment.
+    pub start: usize,
+    pub end: usize,
+    /// Force bounds of the window, N (absolute, baseline-corrected).
+    pub force_low_n: f64,
+    pub force_high_n: f64,
+}
+
+/// The QNM fit window on a retract segment: between the peak force and the adhesion
+/// minimum, the contiguous run of samples whose force lies within
+/// `F_min + lower·(F_max − F_min)` and `F_min + upper·(F_max − F_min)` (seed 004: 0.3, 0.9).
+/// None if the segment has no contact part.
+pub fn retract_window(f: &[f64], lower: f64, upper: f64) -> Option<FitWindow> {
+    let (i_peak, f_max) = peak_force(f)?;
+    let (i_min, neg_min) = adhesion(&f[i_peak..])?;
+    let i_min = i_peak + i_min;
+    let f_min = -neg_min;
+    let range = f_max - f_min;
+    if !(range > 0.0) {
+        return None;
+    }
+    let lo = f_min + lower * range;
+    let hi = f_min + upper * range;
+    // Walk from the peak along the retract: skip samples above `hi`, take those within,
+    // stop at the first sample below `lo` (the curve leaves the window).
+    let mut start = None;
+    let mut end = i_peak;
+    for (i, &v) in f.iter().enumerate().take(i_min + 1).skip(i_peak) {
+        if v > hi {
+            if start.is_some() {
+                // Re-entering above the window after having been inside: noise spike;
+                // keep the window contiguous up to here.
+                break;
+            }
+            continue;
+        }
+        if v < lo {
+            break;
+        }
+        start.get_or_insert(i);
+        end = i + 1;
+    }
+    let start = start?;
+    Some(FitWindow { start, end, force_low_n: lo, force_high_n: hi })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_and_adhesion() {
+        let f = [0.0, 1.0, 3.0, 2.0, -0.5, -1.5, -0.2, 0.0];
+        assert_eq!(peak_force(&f), Some((2, 3.0)));
+        assert_eq!(adhesion(&f), Some((5, 1.5)));
+        assert_eq!(peak_force(&[]), None);
+        assert_eq!(peak_force(&[f64::NAN]), None);
+    }
+
+    #[test]
+    fn deformation_interpolates_zero_crossing() {
+        // Approach: x decreasing, force rises linearly after x = 10 (1 N per unit).
+        let x: Vec<f64> = (0..=20).map(|i| 20.0 - i as f64).collect();
+        let f: Vec<f64> = x.iter().map(|&x| 10.5 - x).collect();
+        let (ip, _) = peak_force(&f).unwrap();
+        let d = deformation(&x, &f, ip, true).unwrap();
+        assert!((d - 10.5).abs() < 1e-12, "{d}");
+        // Never leaves contact: None.
+        assert_eq!(deformation(&[0.0, 1.0], &[1.0, 2.0], 1, true), None);
+    }
+
+    #[test]
+    fn dissipation_of_a_rectangle_loop() {
+        // Approach from x=2 to x=0 at F=1, retract from 0 to 2 at F=0: W = 2 J lost.
+        let ax = [2.0, 1.0, 0.0];
+        let af = [1.0, 1.0, 1.0];
+        let rx = [0.0, 1.0, 2.0];
+        let rf = [0.0, 0.0, 0.0];
+        // The closing step (x=0 → 0) has zero length, so only the areas count.
+        assert!((dissipation(&ax, &af, &rx, &rf) - 2.0).abs() < 1e-12);
+        // Elastic (identical) curves dissipate nothing.
+        let rf2 = [1.0, 1.0, 1.0];
+        assert!(dissipation(&ax, &af, &rx, &rf2).abs() < 1e-12);
+    }
+
+    #[test]
+    fn window_between_fractions() {
+        // Retract: 10 → 0 → -2 → 0.
+        let f = [10.0, 9.5, 8.0, 6.0, 4.0, 2.0, 0.5, -1.0, -2.0, -1.0, 0.0];
+        let w = retract_window(&f, 0.3, 0.9).unwrap();
+        // range 12, lo = -2 + 3.6 = 1.6, hi = -2 + 10.8 = 8.8
+        assert_eq!((w.start, w.end), (2, 6));
+        assert!((w.force_low_n - 1.6).abs() < 1e-12 && (w.force_high_n - 8.8).abs() < 1e-12);
+        assert_eq!(retract_window(&[0.0, 0.0], 0.3, 0.9), None);
+    }
+}

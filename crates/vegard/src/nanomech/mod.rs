@@ -6,3 +6,4 @@ pub mod contact_point;
 pub mod fit;
 pub mod models;
 pub mod preprocess;
+pub mod synthetic;
