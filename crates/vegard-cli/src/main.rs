@@ -1,1 +1,49 @@
-fn main() {}
+//! `vegard`: the command line. A thin shell over the library: parse flags, call pure
+//! analysis functions, write products atomically, show progress.
+
+mod export;
+mod info;
+mod models;
+mod nanomech;
+mod synth;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "vegard", version, about = "Electro-chemo-mechanics of battery materials probed by SPM")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print what a file holds: format, curves, grid, channels, calibration, metadata.
+    Info(info::Args),
+    /// Force curves → modulus, adhesion, deformation, dissipation (maps for force volumes).
+    Nanomech(nanomech::Args),
+    /// List the contact models with their formulas, parameters and citations.
+    Models(models::Args),
+    /// Convert force curves to vegard's open `.vgc` format or CSV.
+    Export(export::Args),
+    /// Generate synthetic force curves / volumes with known truth (tests, benchmarks).
+    Synth(synth::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(a) => info::run(a),
+        Command::Nanomech(a) => nanomech::run(a),
+        Command::Models(a) => models::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Synth(a) => synth::run(a),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
