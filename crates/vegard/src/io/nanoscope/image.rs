@@ -6,9 +6,11 @@
 //! Rows are kept in file order: `data[y·nx + x]` with y = 0 the first stored line (Gwyddion
 //! flips the rows on import, so its row 0 is our last).
 //!
-//! The slow-axis size follows pySPM (asserted in its tests for bruker_data_header.002): when
-//! a frame stops early (`Number of lines` < `Samps/line` with a square `Scan Size`), the y
-//! size is scaled by lines / samples, keeping square pixels.
+//! The slow-axis size follows pySPM (asserted in its tests for bruker_data_header.002, whose
+//! blocks say `Scan Size: 300 300 nm`, 512 samples × 358 lines, `Aspect Ratio: 0.516184`):
+//! when a frame has fewer lines than samples but a square `Scan Size`, the y size is scaled
+//! by lines / samples, keeping square pixels (Gwyddion gets the same 209.77 nm from lines /
+//! scan-list lines). A genuinely non-square scan states a non-square `Scan Size` and is kept.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -111,7 +113,7 @@ fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> 
         .and_then(scan_size_m)
         .or_else(|| header.section("Ciao scan list").and_then(|l| l.get("Scan Size")).and_then(scan_size_m))
         .map(|(x, y)| {
-            if x == y && ny < nx && square_aspect(s) {
+            if x == y && ny < nx {
                 (x, y * ny as f64 / nx as f64)
             } else {
                 (x, y)
@@ -130,10 +132,6 @@ fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> 
         size_m: size,
         scale,
     })
-}
-
-fn square_aspect(s: &Section) -> bool {
-    s.get("Aspect Ratio").is_none_or(|a| a.trim() == "1:1")
 }
 
 /// Read one image channel. A file whose binary part was cut away (header-only) is an error

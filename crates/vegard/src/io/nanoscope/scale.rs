@@ -85,7 +85,8 @@ impl Param {
         }
         let (mut hard_scale, mut hard_scale_unit) = (None, None);
         if let Some(r) = rest.strip_prefix('(') {
-            let close = r.find(')')?;
+            // Units may nest parentheses: `(0.00000000745058 log(Arb)/LSB)`.
+            let close = matching_paren(r)?;
             let inner = r.get(..close)?.trim();
             let mut it = inner.splitn(2, char::is_whitespace);
             hard_scale = it.next().and_then(|t| t.parse::<f64>().ok()).filter(|v| v.is_finite());
@@ -105,6 +106,24 @@ impl Param {
         };
         Some(Param { kind, soft_ref, hard_scale, hard_scale_unit, hard_value, hard_value_unit, text })
     }
+}
+
+/// Byte index of the `)` closing an already opened `(` at the start of `s`.
+fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 1usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// SI factor and unit of a simple NanoScope unit string: `nm` → (1e-9, "m"), `mV` → (1e-3, "V"),
@@ -205,13 +224,11 @@ fn is_length_sensitivity(reference: &str) -> bool {
 /// hard value, hard unit).
 pub fn parameter_si(header: &Header, section: &Section, key: &str) -> Option<(f64, String, f64, String)> {
     let p = section.param(key)?;
-    let hard = p.hard_value?;
     let (fh, uh) = si_unit(p.hard_value_unit.as_deref().unwrap_or(""));
-    let hard_si = hard * fh;
+    let hard_si = p.hard_value? * fh;
     match p.soft_ref.as_deref().and_then(|r| soft_scale(header, r)) {
-        Some((soft, unum, uden)) if uden.is_empty() || uden == uh => Some((hard_si * soft, unum, hard_si, uh)),
-        Some((soft, unum, _)) => Some((hard_si * soft, unum, hard_si, uh)),
-        None => Some((hard_si, uh.clone(), hard_si, uh)),
+        Some((soft, num, _)) if !num.is_empty() => Some((hard_si * soft, num, hard_si, uh)),
+        _ => Some((hard_si, uh.clone(), hard_si, uh)),
     }
 }
 
@@ -276,6 +293,9 @@ mod tests {
         assert_eq!((c.kind, c.hard_value), (ParamKind::Scale, Some(1.0)));
         let v = Param::parse("V 72.76923 nm/V").unwrap();
         assert_eq!((v.hard_value, v.hard_value_unit.as_deref()), (Some(72.76923), Some("nm/V")));
+        let l = Param::parse("V [Sens. LogStiffnessSens] (0.00000000745058 log(Arb)/LSB) 32.00000 log(Arb)").unwrap();
+        assert_eq!((l.hard_scale, l.hard_scale_unit.as_deref()), (Some(0.00000000745058), Some("log(Arb)")));
+        assert_eq!((l.hard_value, l.hard_value_unit.as_deref()), (Some(32.0), Some("log(Arb)")));
         let z = Param::parse("V [Sens. Zsens] (0.004780209 V/LSB)       0 V").unwrap();
         assert_eq!(z.hard_value, Some(0.0));
         let e = Param::parse("S [] \"Off\"").unwrap();
