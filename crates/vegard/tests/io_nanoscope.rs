@@ -179,7 +179,10 @@ fn tap525_header_and_blocks() {
     assert_eq!((l.n_approach, l.n_retract, l.n_curves), (512, 512, 1));
     assert_eq!(l.channels.len(), 2, "SciFiReaders: 2 datasets");
     let (d, h) = (&l.channels[0], &l.channels[1]);
-    assert_eq!((d.name.as_str(), d.tag.as_str(), d.role), ("Deflection Error", "DeflectionError", ChannelRole::Deflection));
+    assert_eq!(
+        (d.name.as_str(), d.tag.as_str(), d.role),
+        ("Deflection Error", "DeflectionError", ChannelRole::Deflection)
+    );
     assert_eq!((h.name.as_str(), h.tag.as_str(), h.role), ("Height Sensor", "ZSensor", ChannelRole::HeightSensor));
     assert_eq!((d.data_offset, d.data_length, d.bytes_per_pixel, d.bytes_per_sample), (40960, 2048, 2, 2));
     assert_eq!((h.data_offset, h.data_length, h.bytes_per_pixel, h.bytes_per_sample), (43008, 2048, 2, 2));
@@ -299,11 +302,12 @@ fn di3_images_match_surface_topography() {
         common::assert_rel("size y (m)", y, 10e-6, 1e-12);
         assert_eq!(img.n_invalid(), 0);
     }
-    // [T] rms_height_from_area, assertAlmostEqual to 7 places in nm.
+    // [T] rms_height_from_area, assertAlmostEqual to 7 places in nm (upstream literals
+    // 226.42539668457405 and 264.00285276203158, shortened to f64-meaningful digits).
     let (zmean, zstd) = mean_std(&imgs[0].data);
-    close("ZSensor rms (nm)", zstd * 1e9, 226.42539668457405, 1e-7);
+    close("ZSensor rms (nm)", zstd * 1e9, 226.425_396_684_574, 1e-7);
     let (_, hstd) = mean_std(&imgs[3].data);
-    close("Height rms (nm)", hstd * 1e9, 264.00285276203158, 1e-7);
+    close("Height rms (nm)", hstd * 1e9, 264.002_852_762_031_6, 1e-7);
     assert_eq!((imgs[0].unit.as_str(), imgs[3].unit.as_str()), ("m", "m"));
     // [C] values (printed to 5-7 digits).
     common::assert_rel("ZSensor [0,0] (nm)", imgs[0].data[0] * 1e9, 64.315, 1e-5);
@@ -321,7 +325,12 @@ fn di3_images_match_surface_topography() {
     assert_eq!(imgs[1].unit, "V");
     common::assert_rel("AmplitudeError std (V)", astd, 3.20109e-3, 2e-6);
     // The printed (0.000375 V/LSB) instead of 24.57563 V / 65536 would give 226.4288 nm.
-    common::assert_rel("rms with the parenthesised scale (nm)", zstd * 1e9 * 0.000375 / chans[0].scale.hard_per_lsb, 226.4288, 5e-7);
+    common::assert_rel(
+        "rms with the parenthesised scale (nm)",
+        zstd * 1e9 * 0.000375 / chans[0].scale.hard_per_lsb,
+        226.4288,
+        5e-7,
+    );
 }
 
 // ---------------------------------------------------------------- kpg20080408.007 (nanoAFMr)
@@ -430,7 +439,10 @@ fn header_003_electrochemistry_file_list() {
     // README: "derive bpp from 'Bytes/pixel'" -- not for storage: 2-byte channels also hold
     // 262144 = 256*256*4 bytes; from version 9.2 every sample is an int32 and Bytes/pixel only
     // sets the scale (Gwyddion `get_bpp_and_qbpp`). The offsets (262144 apart) confirm it.
-    assert_eq!((chans[1].name.as_str(), chans[1].bytes_per_pixel, chans[1].bytes_per_sample), ("Deflection Error", 2, 4));
+    assert_eq!(
+        (chans[1].name.as_str(), chans[1].bytes_per_pixel, chans[1].bytes_per_sample),
+        ("Deflection Error", 2, 4)
+    );
     assert!(io::open(&p).is_err_and(|e| e.message.contains("data part is missing")));
 }
 
@@ -532,7 +544,12 @@ fn synthetic_force_volume_streams_by_offset() {
         let h = data(&c, SegmentKind::Retract, &ChannelKind::Other("ZSensor".into()));
         close("retract height V", h[0], (1000 + i * 10 + na) as f64 * 0.001, 1e-12);
         assert_eq!(c.calibration.spring_constant_n_per_m, Some(0.5));
-        common::assert_rel("ramp top (m)", data(&c, SegmentKind::Approach, &ChannelKind::PiezoHeight)[0], 3.0 * 400e-9 / 4.0, 1e-12);
+        common::assert_rel(
+            "ramp top (m)",
+            data(&c, SegmentKind::Approach, &ChannelKind::PiezoHeight)[0],
+            3.0 * 400e-9 / 4.0,
+            1e-12,
+        );
     }
     assert!(src.curve(6).is_err());
     // Declaring more curves than the data hold is refused before reading.

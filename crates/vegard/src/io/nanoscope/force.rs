@@ -121,7 +121,10 @@ impl ForceFile {
     /// retract, then hold).
     pub fn raw(&self, channel: usize, curve: usize) -> Result<Vec<i64>, IoError> {
         let ch = self.layout.channels.get(channel).ok_or_else(|| {
-            IoError::new(&self.path, format!("channel {channel} requested, the file has {}", self.layout.channels.len()))
+            IoError::new(
+                &self.path,
+                format!("channel {channel} requested, the file has {}", self.layout.channels.len()),
+            )
         })?;
         if curve >= self.layout.n_curves {
             return Err(IoError::at(
@@ -134,7 +137,14 @@ impl ForceFile {
         let width = ch.bytes_per_sample;
         // All products were checked against the file size in `layout`.
         let start = ch.data_offset + (curve as u64) * (n as u64) * width;
-        let len = check_declared(&self.path, Location::Byte(start), "curve samples", n as u64, width, self.file_len.saturating_sub(start))?;
+        let len = check_declared(
+            &self.path,
+            Location::Byte(start),
+            "curve samples",
+            n as u64,
+            width,
+            self.file_len.saturating_sub(start),
+        )?;
         let mut buf = vec![0u8; len * width as usize];
         let mut f = File::open(&self.path).map_err(|e| IoError::from_io(&self.path, &e))?;
         f.seek(SeekFrom::Start(start)).map_err(|e| IoError::at_byte(&self.path, start, format!("cannot seek: {e}")))?;
@@ -185,7 +195,12 @@ impl ForceFile {
                             }
                             seg.channels.push(Channel::new(ChannelKind::Deflection, ch.name.clone(), "m", phys));
                         } else {
-                            seg.channels.push(Channel::new(ChannelKind::Deflection, ch.name.clone(), &ch.scale.hard_unit, hard.clone()));
+                            seg.channels.push(Channel::new(
+                                ChannelKind::Deflection,
+                                ch.name.clone(),
+                                &ch.scale.hard_unit,
+                                hard.clone(),
+                            ));
                         }
                     }
                     ChannelRole::HeightSensor if !seen_height && ch.scale.unit == "m" => {
@@ -196,7 +211,12 @@ impl ForceFile {
                     }
                     _ => {}
                 }
-                seg.channels.push(Channel::new(ChannelKind::Other(key.clone()), ch.name.clone(), &ch.scale.hard_unit, hard));
+                seg.channels.push(Channel::new(
+                    ChannelKind::Other(key.clone()),
+                    ch.name.clone(),
+                    &ch.scale.hard_unit,
+                    hard,
+                ));
             }
             match ch.role {
                 ChannelRole::Deflection => seen_deflection = true,
@@ -289,13 +309,7 @@ pub(super) fn storage_width(data_length: u64, samples: u64, bytes_per_pixel: u64
             }
         }
     }
-    if version.is_some_and(|v| v >= 0x0920_0000) {
-        4
-    } else if bytes_per_pixel == 4 {
-        4
-    } else {
-        2
-    }
+    if version.is_some_and(|v| v >= 0x0920_0000) || bytes_per_pixel == 4 { 4 } else { 2 }
 }
 
 /// Role of a block from its `\@4:Image Data: S [Tag] "Name"` and Z-scale soft reference.
@@ -359,13 +373,18 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
         None => 0,
     };
     if n_approach == 0 || n_retract == 0 {
-        return Err(IoError::at(path, first.location(samps_key), "expected non-zero approach and retract sample counts"));
+        return Err(IoError::at(
+            path,
+            first.location(samps_key),
+            "expected non-zero approach and retract sample counts",
+        ));
     }
 
     // Single ramp or volume? `FVOL` start context or `Force Volume` mode (Gwyddion).
     let context = header.start_context().unwrap_or("");
     let mode = header.operating_mode().unwrap_or("");
-    let force_volume = context.eq_ignore_ascii_case("FVOL") || (mode.eq_ignore_ascii_case("Force Volume") && !context.eq_ignore_ascii_case("FOL"));
+    let force_volume = context.eq_ignore_ascii_case("FVOL")
+        || (mode.eq_ignore_ascii_case("Force Volume") && !context.eq_ignore_ascii_case("FOL"));
     let (n_curves, grid) = if force_volume {
         let fl = force_list.ok_or_else(|| IoError::new(path, "force volume without '\\*Ciao force list' section"))?;
         let sl = scan_list.ok_or_else(|| IoError::new(path, "force volume without '\\*Ciao scan list' section"))?;
@@ -374,7 +393,7 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
         let n = nx.checked_mul(ny).filter(|&n| n > 0).ok_or_else(|| {
             IoError::at(path, fl.location("force/line"), format!("expected a non-empty grid, found {nx} × {ny}"))
         })?;
-        let size = sl.get("Scan Size").and_then(super::image::scan_size_m).map(|(x, y)| (x, y));
+        let size = sl.get("Scan Size").and_then(super::image::scan_size_m);
         (n, Some(GridShape { nx, ny, size_m: size }))
     } else {
         (1, None)
@@ -398,19 +417,24 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
         let bpp = b.count("Bytes/pixel").unwrap_or(2);
         let width = storage_width(length, total, bpp, version);
         let available = file_len.checked_sub(offset).ok_or_else(|| {
-            IoError::at(path, b.location("Data offset"), format!("data offset {offset} lies beyond the end of the file ({file_len} bytes)"))
+            IoError::at(
+                path,
+                b.location("Data offset"),
+                format!("data offset {offset} lies beyond the end of the file ({file_len} bytes)"),
+            )
         })?;
         // The samples must fit in the declared block and the block in the file.
         check_declared(path, b.location("Data length"), "force samples", total, width, length)?;
         check_declared(path, b.location("Data offset"), "force samples", total, width, available)?;
-        let (name, tag) = image_data(b).unwrap_or_else(|| (format!("channel {}", channels.len()), format!("channel{}", channels.len())));
-        let zkey = z_scale_key(b).ok_or_else(|| IoError::at(path, b.location("@4:Z scale"), "expected a '\\@4:Z scale' line"))?;
+        let (name, tag) = image_data(b)
+            .unwrap_or_else(|| (format!("channel {}", channels.len()), format!("channel{}", channels.len())));
+        let zkey = z_scale_key(b)
+            .ok_or_else(|| IoError::at(path, b.location("@4:Z scale"), "expected a '\\@4:Z scale' line"))?;
         let zscale = b.param(&zkey).ok_or_else(|| {
             IoError::at(path, b.location(&zkey), "expected 'V [soft scale] (hard scale V/LSB) hard value V'")
         })?;
-        let scale = channel_scale(header, &zscale, bpp, Convention::Force).ok_or_else(|| {
-            IoError::at(path, b.location(&zkey), "expected a finite hard scale in '(... V/LSB)'")
-        })?;
+        let scale = channel_scale(header, &zscale, bpp, Convention::Force)
+            .ok_or_else(|| IoError::at(path, b.location(&zkey), "expected a finite hard scale in '(... V/LSB)'"))?;
         channels.push(ForceChannel {
             role: role(&tag, zscale.soft_ref.as_deref()),
             name,
@@ -461,7 +485,10 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
         || path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("pfc"));
 
     let mut meta = super::common_metadata(header);
-    meta.set_text("nanoscope:ramp", if peakforce { "sinusoidal (PeakForce capture), not reconstructed" } else { "linear" });
+    meta.set_text(
+        "nanoscope:ramp",
+        if peakforce { "sinusoidal (PeakForce capture), not reconstructed" } else { "linear" },
+    );
     if let Some(f) = force_list {
         if let Some(t) = f.get("Trigger mode") {
             meta.set_text("trigger_mode", t);
@@ -477,10 +504,9 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
                 meta.set_number(name, v * zs.0, Some("m/s"));
             }
         }
-        if let Some(e) = f.entries.iter().find(|e| e.key.to_ascii_lowercase().starts_with("@4:trig threshold")) {
-            if let Some(v) = super::scale::Param::parse(&e.value).and_then(|p| p.hard_value) {
-                meta.set_number("trigger_threshold", v, Some("V"));
-            }
+        let trigger = f.entries.iter().find(|e| e.key.to_ascii_lowercase().starts_with("@4:trig threshold"));
+        if let Some(v) = trigger.and_then(|e| super::scale::Param::parse(&e.value)).and_then(|p| p.hard_value) {
+            meta.set_number("trigger_threshold", v, Some("V"));
         }
         if n_hold > 0 {
             meta.set_number("hold_samples", n_hold as f64, None);

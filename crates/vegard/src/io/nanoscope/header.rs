@@ -107,7 +107,9 @@ impl Header {
             return Err(IoError::at_byte(
                 path,
                 0,
-                format!("expected a NanoScope header starting with '\\*File list' or '\\*Force file list', found {shown:?}"),
+                format!(
+                    "expected a NanoScope header starting with '\\*File list' or '\\*Force file list', found {shown:?}"
+                ),
             ));
         }
         let mut sections: Vec<Section> = Vec::new();
@@ -186,10 +188,7 @@ impl Header {
 
     /// A key looked up in the named sections in order (first hit wins).
     pub fn lookup<'a>(&'a self, section_names: &[&str], key: &str) -> Option<(&'a Section, &'a str)> {
-        section_names
-            .iter()
-            .filter_map(|n| self.section(n))
-            .find_map(|s| s.get(key).map(|v| (s, v)))
+        section_names.iter().filter_map(|n| self.section(n)).find_map(|s| s.get(key).map(|v| (s, v)))
     }
 
     /// Resolve a soft-scale reference such as `Sens. DeflSens` (from `[Sens. DeflSens]`) to its
@@ -198,11 +197,7 @@ impl Header {
     pub fn soft_scale(&self, reference: &str) -> Option<Param> {
         let key = format!("@{reference}");
         let preferred = ["Scanner list", "Microscope list", "Ciao scan list"];
-        preferred
-            .iter()
-            .filter_map(|n| self.section(n))
-            .chain(self.sections.iter())
-            .find_map(|s| s.param(&key))
+        preferred.iter().filter_map(|n| self.section(n)).chain(self.sections.iter()).find_map(|s| s.param(&key))
     }
 
     /// Operating mode from the scan list (`Image`, `Force`, `Force Volume`).

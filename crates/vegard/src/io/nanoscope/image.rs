@@ -71,7 +71,9 @@ pub fn image_channels(path: &Path, header: &Header) -> Result<Vec<ImageChannel>,
 
 fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> Result<ImageChannel, IoError> {
     let need = |key: &str| {
-        s.count(key).ok_or_else(|| IoError::at(path, s.location(key), format!("expected a non-negative whole number for '{key}'")))
+        s.count(key).ok_or_else(|| {
+            IoError::at(path, s.location(key), format!("expected a non-negative whole number for '{key}'"))
+        })
     };
     let nx = need("Samps/line")?;
     let ny = need("Number of lines")?;
@@ -94,7 +96,9 @@ fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> 
         .find(|e| e.key.to_ascii_lowercase().ends_with(":image data"))
         .and_then(|e| Param::parse(&e.value))
         .map(|p| (p.text.clone(), p.soft_ref.unwrap_or_else(|| p.text.replace(' ', ""))))
-        .or_else(|| s.get("Image data").map(|v| (v.trim_matches('"').to_string(), v.trim_matches('"').replace(' ', ""))))
+        .or_else(|| {
+            s.get("Image data").map(|v| (v.trim_matches('"').to_string(), v.trim_matches('"').replace(' ', "")))
+        })
         .unwrap_or_else(|| ("unnamed".into(), "unnamed".into()));
     let zkey = s
         .entries
@@ -112,13 +116,7 @@ fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> 
         .get("Scan Size")
         .and_then(scan_size_m)
         .or_else(|| header.section("Ciao scan list").and_then(|l| l.get("Scan Size")).and_then(scan_size_m))
-        .map(|(x, y)| {
-            if x == y && ny < nx {
-                (x, y * ny as f64 / nx as f64)
-            } else {
-                (x, y)
-            }
-        });
+        .map(|(x, y)| if x == y && ny < nx { (x, y * ny as f64 / nx as f64) } else { (x, y) });
     Ok(ImageChannel {
         name,
         tag,
@@ -139,33 +137,52 @@ fn describe(path: &Path, header: &Header, s: &Section, version: Option<u32>) -> 
 pub fn read_image(path: &Path, file_len: u64, ch: &ImageChannel) -> Result<Image, IoError> {
     let n = (ch.nx as u64) * (ch.ny as u64);
     let available = file_len.saturating_sub(ch.data_offset);
-    let count = check_declared(path, crate::io::Location::Byte(ch.data_offset), &format!("image '{}'", ch.name), n, ch.bytes_per_sample, available)
-        .map_err(|e| {
-            IoError::at_byte(
-                path,
-                ch.data_offset,
-                format!(
-                    "image '{}' needs {} bytes at byte {} but the file ends at byte {file_len}: the data part is missing \
+    let count = check_declared(
+        path,
+        crate::io::Location::Byte(ch.data_offset),
+        &format!("image '{}'", ch.name),
+        n,
+        ch.bytes_per_sample,
+        available,
+    )
+    .map_err(|e| {
+        IoError::at_byte(
+            path,
+            ch.data_offset,
+            format!(
+                "image '{}' needs {} bytes at byte {} but the file ends at byte {file_len}: the data part is missing \
                      (header-only file?) ({})",
-                    ch.name,
-                    n.saturating_mul(ch.bytes_per_sample),
-                    ch.data_offset,
-                    e.message
-                ),
-            )
-        })?;
+                ch.name,
+                n.saturating_mul(ch.bytes_per_sample),
+                ch.data_offset,
+                e.message
+            ),
+        )
+    })?;
     let width = usize::try_from(ch.bytes_per_sample).unwrap_or(2);
     let mut buf = vec![0u8; count * width];
     let mut f = File::open(path).map_err(|e| IoError::from_io(path, &e))?;
     f.seek(SeekFrom::Start(ch.data_offset)).map_err(|e| IoError::from_io(path, &e))?;
-    f.read_exact(&mut buf)
-        .map_err(|e| IoError::at_byte(path, ch.data_offset, format!("expected {} bytes of image data: {e}", buf.len())))?;
+    f.read_exact(&mut buf).map_err(|e| {
+        IoError::at_byte(path, ch.data_offset, format!("expected {} bytes of image data: {e}", buf.len()))
+    })?;
     let data: Vec<f64> = match width {
-        4 => buf.chunks_exact(4).map(|c| ch.scale.physical(f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))).collect(),
+        4 => buf
+            .chunks_exact(4)
+            .map(|c| ch.scale.physical(f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
+            .collect(),
         _ => buf.chunks_exact(2).map(|c| ch.scale.physical(f64::from(i16::from_le_bytes([c[0], c[1]])))).collect(),
     };
     let mask = data.iter().map(|v| v.is_finite()).collect();
-    Ok(Image { name: ch.name.clone(), unit: ch.scale.unit.clone(), nx: ch.nx, ny: ch.ny, size_m: ch.size_m, data, mask })
+    Ok(Image {
+        name: ch.name.clone(),
+        unit: ch.scale.unit.clone(),
+        nx: ch.nx,
+        ny: ch.ny,
+        size_m: ch.size_m,
+        data,
+        mask,
+    })
 }
 
 /// Read every image of the file; names repeated (trace and retrace of one channel) get the
@@ -175,10 +192,9 @@ pub fn read_images(path: &Path, header: &Header, file_len: u64) -> Result<Vec<Im
     let mut images = Vec::with_capacity(channels.len());
     for ch in &channels {
         let mut img = read_image(path, file_len, ch)?;
-        if channels.iter().filter(|c| c.name == ch.name).count() > 1 {
-            if let Some(dir) = &ch.line_direction {
-                img.name = format!("{} ({dir})", ch.name);
-            }
+        let repeated = channels.iter().filter(|c| c.name == ch.name).count() > 1;
+        if let (true, Some(dir)) = (repeated, &ch.line_direction) {
+            img.name = format!("{} ({dir})", ch.name);
         }
         images.push(img);
     }

@@ -22,13 +22,8 @@ pub use image::ImageChannel;
 use super::{Dataset, FormatRecipe, IoError};
 use crate::data::Metadata;
 
-pub const RECIPE: FormatRecipe = FormatRecipe {
-    key: "nanoscope",
-    name: "Bruker NanoScope",
-    extensions: &["spm", "pfc", "###", "di"],
-    detect,
-    open,
-};
+pub const RECIPE: FormatRecipe =
+    FormatRecipe { key: "nanoscope", name: "Bruker NanoScope", extensions: &["spm", "pfc", "###", "di"], detect, open };
 
 /// Headers are tens of kB (`\Data length: 40960` / `80960` in the file list); we read at most
 /// this much looking for `\*File list end`.
@@ -58,7 +53,10 @@ pub fn open(path: &Path) -> Result<Dataset, IoError> {
         let images = image::read_images(path, &header, file_len)?;
         return Ok(Dataset::Images { format: RECIPE.key.to_string(), images, metadata: common_metadata(&header) });
     }
-    Err(IoError::new(path, "NanoScope header has neither '\\*Ciao force image list' nor '\\*Ciao image list' sections: no data"))
+    Err(IoError::new(
+        path,
+        "NanoScope header has neither '\\*Ciao force image list' nor '\\*Ciao image list' sections: no data",
+    ))
 }
 
 /// File-level metadata shared by curves and images.

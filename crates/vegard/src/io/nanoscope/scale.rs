@@ -236,7 +236,12 @@ pub fn parameter_si(header: &Header, section: &Section, key: &str) -> Option<(f6
 /// `bytes_per_pixel` the header's `\Bytes/pixel` (the scaling quantum, not necessarily the
 /// storage width: from version 9.2 every sample is stored as int32, Gwyddion
 /// `get_bpp_and_qbpp`).
-pub fn channel_scale(header: &Header, zscale: &Param, bytes_per_pixel: u64, convention: Convention) -> Option<ChannelScale> {
+pub fn channel_scale(
+    header: &Header,
+    zscale: &Param,
+    bytes_per_pixel: u64,
+    convention: Convention,
+) -> Option<ChannelScale> {
     let quantum = 2f64.powi(8 * i32::try_from(bytes_per_pixel.clamp(1, 8)).unwrap_or(2));
     let (hard_per_lsb_raw, hard_unit_text) = match convention {
         Convention::Force => match (zscale.hard_scale, zscale.hard_value) {
@@ -288,7 +293,10 @@ mod tests {
     #[test]
     fn parses_selection_scale_and_bare_values() {
         let s = Param::parse("S [DeflectionError] \"Deflection Error\"").unwrap();
-        assert_eq!((s.kind, s.soft_ref.as_deref(), s.text.as_str()), (ParamKind::Select, Some("DeflectionError"), "Deflection Error"));
+        assert_eq!(
+            (s.kind, s.soft_ref.as_deref(), s.text.as_str()),
+            (ParamKind::Select, Some("DeflectionError"), "Deflection Error")
+        );
         let c = Param::parse("C [4:Z scale] 1.000000 ").unwrap();
         assert_eq!((c.kind, c.hard_value), (ParamKind::Scale, Some(1.0)));
         let v = Param::parse("V 72.76923 nm/V").unwrap();
