@@ -305,14 +305,27 @@ fn scifi_force_curve() {
     assert_eq!(c.metadata.text("ibw:Direction"), Some("Nan,1,-1,0,"));
     // Indexes 0,224,1232,1260 = last point of each segment; Direction 1, -1, 0.
     let segs: Vec<_> = c.segments.iter().map(|s| (s.kind, s.name.as_str(), s.len())).collect();
-    assert_eq!(segs, [(SegmentKind::Approach, "extend", 225), (SegmentKind::Retract, "retract", 1008), (SegmentKind::Pause, "dwell", 28)]);
+    assert_eq!(
+        segs,
+        [
+            (SegmentKind::Approach, "extend", 225),
+            (SegmentKind::Retract, "retract", 1008),
+            (SegmentKind::Pause, "dwell", 28)
+        ]
+    );
     // The extend ends at the turning point: Raw peaks at index 224.
     let raw = &d[..n];
     let peak = (0..n).max_by(|&a, &b| raw[a].total_cmp(&raw[b])).unwrap();
     assert_eq!(peak, 224);
     assert_eq!(c.segments[1].data(&ChannelKind::PiezoHeight).unwrap()[0], -raw[225]);
     let kinds = c.channel_kinds();
-    for k in [ChannelKind::Force, ChannelKind::Deflection, ChannelKind::PiezoHeight, ChannelKind::MeasuredHeight, ChannelKind::Time] {
+    for k in [
+        ChannelKind::Force,
+        ChannelKind::Deflection,
+        ChannelKind::PiezoHeight,
+        ChannelKind::MeasuredHeight,
+        ChannelKind::Time,
+    ] {
         assert!(kinds.contains(&k), "missing {k:?}");
     }
     assert_eq!(c.segments[0].data(&ChannelKind::Force).unwrap()[0], d[n] * 0.018189);
@@ -377,7 +390,13 @@ fn ar_cypher_pfm_image() {
     let w = ibw::read_wave(&p).unwrap();
     assert_eq!(w.dims(), vec![256, 256, 5]);
     assert_digits("sfA", w.sf_a[0], "7.843137e-09");
-    for (k, v) in [("DriveFrequency", "71000"), ("DriveAmplitude", "1"), ("TipVoltage", "1"), ("AmpInvOLS", "4.48e-08"), ("ImagingMode", "PFM Mode")] {
+    for (k, v) in [
+        ("DriveFrequency", "71000"),
+        ("DriveAmplitude", "1"),
+        ("TipVoltage", "1"),
+        ("AmpInvOLS", "4.48e-08"),
+        ("ImagingMode", "PFM Mode"),
+    ] {
         assert_eq!(note(&w, k), v, "note {k}");
     }
     let (images, meta) = images_of(&p);
@@ -482,7 +501,14 @@ fn dart_pfm_image() {
     let names: Vec<_> = images.iter().map(|i| i.name.as_str()).collect();
     assert_eq!(
         names,
-        ["HeightRetrace", "Amplitude1Retrace", "Amplitude2Retrace", "Phase1Retrace", "Phase2Retrace", "FrequencyRetrace"]
+        [
+            "HeightRetrace",
+            "Amplitude1Retrace",
+            "Amplitude2Retrace",
+            "Phase1Retrace",
+            "Phase2Retrace",
+            "FrequencyRetrace"
+        ]
     );
     let units: Vec<_> = images.iter().map(|i| i.unit.as_str()).collect();
     assert_eq!(units, ["m", "m", "m", "deg", "deg", "Hz"]);

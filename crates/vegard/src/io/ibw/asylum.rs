@@ -21,9 +21,7 @@ use std::path::Path;
 
 use super::note::{key_values, lookup, parse_number};
 use super::wave::{Wave, WaveData};
-use crate::data::{
-    Calibration, Channel, ChannelKind, CurveList, ForceCurve, Image, Metadata, Segment, SegmentKind,
-};
+use crate::data::{Calibration, Channel, ChannelKind, CurveList, ForceCurve, Image, Metadata, Segment, SegmentKind};
 use crate::io::{Dataset, IoError, Location};
 
 /// Column labels of the piezo (commanded) height, in afmformats' priority order.
@@ -52,9 +50,9 @@ pub fn is_force_curve(wave: &Wave) -> bool {
     if dims.len() != 2 || !matches!(wave.data, WaveData::Real(_)) {
         return false;
     }
-    let labelled = (0..dims[1]).filter_map(|j| wave.element_label(1, j)).any(|l| {
-        PIEZO_LABELS.contains(&l) || SENSOR_LABELS.contains(&l) || DEFLECTION_LABELS.contains(&l)
-    });
+    let labelled = (0..dims[1])
+        .filter_map(|j| wave.element_label(1, j))
+        .any(|l| PIEZO_LABELS.contains(&l) || SENSOR_LABELS.contains(&l) || DEFLECTION_LABELS.contains(&l));
     let pairs = key_values(&wave.note);
     labelled || (lookup(&pairs, "Indexes").is_some() && lookup(&pairs, "Direction").is_some())
 }
@@ -107,14 +105,20 @@ pub fn force_curve(wave: &Wave, path: &Path) -> Result<ForceCurve, IoError> {
     let dims = wave.dims();
     let (n, n_col) = match dims.as_slice() {
         [n, c] => (*n, *c),
-        _ => return Err(IoError::new(path, format!("force curve: expected a 2-D wave (points, columns), found dimensions {dims:?}"))),
+        _ => {
+            return Err(IoError::new(
+                path,
+                format!("force curve: expected a 2-D wave (points, columns), found dimensions {dims:?}"),
+            ));
+        }
     };
     let WaveData::Real(data) = &wave.data else {
         return Err(IoError::new(path, "force curve: expected a real numeric wave"));
     };
     let column = |j: usize| data.get(j * n..(j + 1) * n).unwrap_or_default();
     let label = |j: usize| wave.element_label(1, j).map_or_else(|| format!("column{j}"), str::to_string);
-    let find = |names: &[&str]| names.iter().find_map(|name| (0..n_col).find(|&j| wave.element_label(1, j) == Some(name)));
+    let find =
+        |names: &[&str]| names.iter().find_map(|name| (0..n_col).find(|&j| wave.element_label(1, j) == Some(name)));
 
     let pairs = key_values(&wave.note);
     let calibration = Calibration {
@@ -136,7 +140,12 @@ pub fn force_curve(wave: &Wave, path: &Path) -> Result<ForceCurve, IoError> {
         };
         if let (Some(k), "m") = (calibration.spring_constant_n_per_m, defl_unit) {
             // Hooke's law: F = k · d.
-            channels.push(Channel::new(ChannelKind::Force, label(j), "N", deflection_m.iter().map(|d| d * k).collect()));
+            channels.push(Channel::new(
+                ChannelKind::Force,
+                label(j),
+                "N",
+                deflection_m.iter().map(|d| d * k).collect(),
+            ));
         }
         channels.push(Channel::new(ChannelKind::Deflection, label(j), defl_unit, deflection_m));
     }
@@ -144,7 +153,12 @@ pub fn force_curve(wave: &Wave, path: &Path) -> Result<ForceCurve, IoError> {
         channels.push(Channel::new(ChannelKind::PiezoHeight, label(j), unit, column(j).iter().map(|z| -z).collect()));
     }
     if let Some(j) = sensor {
-        channels.push(Channel::new(ChannelKind::MeasuredHeight, label(j), unit, column(j).iter().map(|z| -z).collect()));
+        channels.push(Channel::new(
+            ChannelKind::MeasuredHeight,
+            label(j),
+            unit,
+            column(j).iter().map(|z| -z).collect(),
+        ));
     }
     if wave.dim_units[0] == "s" {
         channels.push(Channel::new(ChannelKind::Time, "time", "s", (0..n).map(|i| wave.coordinate(0, i)).collect()));
@@ -161,7 +175,14 @@ pub fn force_curve(wave: &Wave, path: &Path) -> Result<ForceCurve, IoError> {
         let mut seg = Segment::new(kind, name);
         seg.channels = channels
             .iter()
-            .map(|c| Channel::new(c.kind.clone(), c.name.clone(), c.unit.clone(), c.data.get(range.clone()).unwrap_or_default().to_vec()))
+            .map(|c| {
+                Channel::new(
+                    c.kind.clone(),
+                    c.name.clone(),
+                    c.unit.clone(),
+                    c.data.get(range.clone()).unwrap_or_default().to_vec(),
+                )
+            })
             .collect();
         curve.segments.push(seg);
     }
@@ -194,7 +215,10 @@ fn segment_ranges(
         .collect::<Result<_, _>>()?;
     let increasing = idx.windows(2).all(|w| w[0] < w[1]);
     if idx.len() < 2 || idx.first() != Some(&0) || idx.last() != Some(&(n.saturating_sub(1))) || !increasing {
-        return Err(bad(format!("expected increasing point indices from 0 to {} (the wave has {n} points), found '{indexes}'", n.saturating_sub(1))));
+        return Err(bad(format!(
+            "expected increasing point indices from 0 to {} (the wave has {n} points), found '{indexes}'",
+            n.saturating_sub(1)
+        )));
     }
     let directions: Vec<f64> = lookup(pairs, "Direction")
         .unwrap_or("")
@@ -207,9 +231,9 @@ fn segment_ranges(
     for k in 1..idx.len() {
         let start = if k == 1 { idx[0] } else { idx[k - 1] + 1 };
         let (kind, name) = match directions.get(k).copied() {
-            Some(d) if d == 1.0 => (SegmentKind::Approach, "extend".to_string()),
-            Some(d) if d == -1.0 => (SegmentKind::Retract, "retract".to_string()),
-            Some(d) if d == 0.0 => (SegmentKind::Pause, "dwell".to_string()),
+            Some(1.0) => (SegmentKind::Approach, "extend".to_string()),
+            Some(-1.0) => (SegmentKind::Retract, "retract".to_string()),
+            Some(0.0) => (SegmentKind::Pause, "dwell".to_string()),
             _ => (SegmentKind::Other, format!("segment{k}")),
         };
         out.push((kind, name, start..idx[k] + 1));
@@ -250,11 +274,19 @@ pub fn images(wave: &Wave, path: &Path) -> Result<Vec<Image>, IoError> {
     if dims.len() < 2 {
         return Err(IoError::new(
             path,
-            format!("'{}' is a {}-D wave of {} points: expected an Asylum force curve (2-D with Raw/Defl/ZSnsr columns) or image (2-D or 3-D)", wave.name, dims.len(), wave.npnts),
+            format!(
+                "'{}' is a {}-D wave of {} points: expected an Asylum force curve (2-D with Raw/Defl/ZSnsr columns) or image (2-D or 3-D)",
+                wave.name,
+                dims.len(),
+                wave.npnts
+            ),
         ));
     }
     let WaveData::Real(data) = &wave.data else {
-        return Err(IoError::new(path, format!("'{}': expected a real numeric wave for images, found {:?}", wave.name, wave.wave_type)));
+        return Err(IoError::new(
+            path,
+            format!("'{}': expected a real numeric wave for images, found {:?}", wave.name, wave.wave_type),
+        ));
     };
     let (nx, ny) = (dims[0], dims[1]);
     let n_layers: usize = dims[2..].iter().product();

@@ -52,10 +52,7 @@ impl<'a> Bytes<'a> {
     /// `len` bytes at `offset`, or an error naming `what`.
     pub fn slice(&self, offset: usize, len: usize, what: &str) -> Result<&'a [u8], IoError> {
         offset.checked_add(len).and_then(|end| self.data.get(offset..end)).ok_or_else(|| {
-            self.err(
-                offset,
-                format!("{what}: expected {len} bytes, the file has {} bytes in all", self.data.len()),
-            )
+            self.err(offset, format!("{what}: expected {len} bytes, the file has {} bytes in all", self.data.len()))
         })
     }
 

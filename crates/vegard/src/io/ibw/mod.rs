@@ -17,13 +17,8 @@ pub use wave::{NumberType, ParseOptions, Wave, WaveData, WaveType};
 
 use super::{Dataset, FormatRecipe, IoError, MAX_DECLARED_BYTES};
 
-pub const RECIPE: FormatRecipe = FormatRecipe {
-    key: "ibw",
-    name: "Igor binary wave (Asylum Research)",
-    extensions: &["ibw"],
-    detect,
-    open,
-};
+pub const RECIPE: FormatRecipe =
+    FormatRecipe { key: "ibw", name: "Igor binary wave (Asylum Research)", extensions: &["ibw"], detect, open };
 
 /// Read and parse a wave file, verifying the header checksum.
 pub fn read_wave(path: &Path) -> Result<Wave, IoError> {
@@ -44,7 +39,10 @@ pub fn open_bytes(bytes: &[u8], path: &Path) -> Result<Dataset, IoError> {
 fn read_file(path: &Path) -> Result<Vec<u8>, IoError> {
     let len = std::fs::metadata(path).map_err(|e| IoError::from_io(path, &e))?.len();
     if len > MAX_DECLARED_BYTES {
-        return Err(IoError::new(path, format!("file of {len} bytes exceeds the {MAX_DECLARED_BYTES}-byte reader limit")));
+        return Err(IoError::new(
+            path,
+            format!("file of {len} bytes exceeds the {MAX_DECLARED_BYTES}-byte reader limit"),
+        ));
     }
     std::fs::read(path).map_err(|e| IoError::from_io(path, &e))
 }

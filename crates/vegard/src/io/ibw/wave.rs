@@ -199,7 +199,11 @@ impl Wave {
 pub fn parse(bytes: &[u8], path: &Path, options: ParseOptions) -> Result<Wave, IoError> {
     let (version, order) = detect_version(bytes).ok_or_else(|| {
         let found = bytes.get(..2).map_or_else(|| format!("{} bytes", bytes.len()), |b| format!("{b:02x?}"));
-        IoError::at(path, Location::Byte(0), format!("expected an Igor binary wave version 1, 2, 3 or 5 in either byte order, found {found}"))
+        IoError::at(
+            path,
+            Location::Byte(0),
+            format!("expected an Igor binary wave version 1, 2, 3 or 5 in either byte order, found {found}"),
+        )
     })?;
     let b = Bytes { data: bytes, order, path };
     let bin = BinHeader::parse(&b, version)?;
@@ -211,7 +215,9 @@ pub fn parse(bytes: &[u8], path: &Path, options: ParseOptions) -> Result<Wave, I
     if options.verify_checksum && !checksum_ok {
         return Err(b.err(
             0,
-            format!("header checksum: the int16 sum of the first {sum_len} bytes must be 0, found {sum} (damaged file?)"),
+            format!(
+                "header checksum: the int16 sum of the first {sum_len} bytes must be 0, found {sum} (damaged file?)"
+            ),
         ));
     }
     if version == 5 { parse_v5(&b, bin, checksum_ok) } else { parse_v123(&b, bin, checksum_ok) }
@@ -256,19 +262,25 @@ fn parse_v123(b: &Bytes<'_>, bin: BinHeader, checksum_ok: bool) -> Result<Wave, 
     let mod_date = b.u32(h + 102, "WaveHeader2.modDate")?;
 
     if c.wave_type == WaveType::Text {
-        return Err(b.err(c.type_offset, "wave header type: text waves exist only in version 5 files (TN003), found type 0 in a version 1–3 file"));
+        return Err(b.err(
+            c.type_offset,
+            "wave header type: text waves exist only in version 5 files (TN003), found type 0 in a version 1–3 file",
+        ));
     }
     // wfmSize = WaveHeader2 + data + 16 bytes of padding.
     let data_offset = h + WAVE_HEADER2_SIZE;
     let data_size = bin.wfm_size.checked_sub(WAVE_HEADER2_SIZE + 16).ok_or_else(|| {
-        b.err(2, format!("BinHeader.wfmSize: expected ≥ {} (wave header + 16 bytes padding), found {}", WAVE_HEADER2_SIZE + 16, bin.wfm_size))
+        b.err(
+            2,
+            format!(
+                "BinHeader.wfmSize: expected ≥ {} (wave header + 16 bytes padding), found {}",
+                WAVE_HEADER2_SIZE + 16,
+                bin.wfm_size
+            ),
+        )
     })?;
     let formula_only = bin.version == 3 && c.npnts > 0 && bin.formula_size > 0 && data_size == 0;
-    let data = if formula_only {
-        WaveData::FormulaOnly
-    } else {
-        read_numeric(b, &c, data_offset, data_size)?
-    };
+    let data = if formula_only { WaveData::FormulaOnly } else { read_numeric(b, &c, data_offset, data_size)? };
 
     // Sections after the data + padding: note (v2, v3), formula (v3).
     let mut pos = h.checked_add(bin.wfm_size).ok_or_else(|| b.err(2, "BinHeader.wfmSize: absurd size"))?;
@@ -339,14 +351,20 @@ fn parse_v5(b: &Bytes<'_>, bin: BinHeader, checksum_ok: bool) -> Result<Wave, Io
         _ => {
             return Err(b.err(
                 H + 68,
-                format!("WaveHeader5.nDim {n_dim:?}: expected the product of the used dimensions to equal npnts = {}", c.npnts),
+                format!(
+                    "WaveHeader5.nDim {n_dim:?}: expected the product of the used dimensions to equal npnts = {}",
+                    c.npnts
+                ),
             ));
         }
     }
 
     let data_offset = H + WAVE_HEADER5_SIZE;
     let data_size = bin.wfm_size.checked_sub(WAVE_HEADER5_SIZE).ok_or_else(|| {
-        b.err(4, format!("BinHeader5.wfmSize: expected ≥ {WAVE_HEADER5_SIZE} (the wave header), found {}", bin.wfm_size))
+        b.err(
+            4,
+            format!("BinHeader5.wfmSize: expected ≥ {WAVE_HEADER5_SIZE} (the wave header), found {}", bin.wfm_size),
+        )
     })?;
     // Text data are read once the string indices (the last section) are known.
     let data = match c.wave_type {
@@ -372,13 +390,22 @@ fn parse_v5(b: &Bytes<'_>, bin: BinHeader, checksum_ok: bool) -> Result<Wave, Io
         let size = bin.dim_labels_size[d];
         let at = pos;
         let raw = take(b, &mut pos, size, "dimension labels (dimLabelsSize)")?;
-        if size % LABEL_FIELD != 0 {
-            return Err(b.err(at, format!("dimension labels of dimension {d}: expected a multiple of {LABEL_FIELD} bytes, found {size}")));
+        if !size.is_multiple_of(LABEL_FIELD) {
+            return Err(b.err(
+                at,
+                format!("dimension labels of dimension {d}: expected a multiple of {LABEL_FIELD} bytes, found {size}"),
+            ));
         }
         // At most one label per element plus the dimension's own label.
         let max = n_dim[d].saturating_add(1);
         if size / LABEL_FIELD > max {
-            return Err(b.err(at, format!("dimension labels of dimension {d}: expected at most {max} labels of {LABEL_FIELD} bytes, found {}", size / LABEL_FIELD)));
+            return Err(b.err(
+                at,
+                format!(
+                    "dimension labels of dimension {d}: expected at most {max} labels of {LABEL_FIELD} bytes, found {}",
+                    size / LABEL_FIELD
+                ),
+            ));
         }
         *out = raw.chunks_exact(LABEL_FIELD).map(c_string).collect();
     }
@@ -388,7 +415,10 @@ fn parse_v5(b: &Bytes<'_>, bin: BinHeader, checksum_ok: bool) -> Result<Wave, Io
     let data = match data {
         Some(d) => {
             if !s_indices.is_empty() {
-                return Err(b.err(s_at, format!("string indices: expected none for a numeric wave, found {} bytes", s_indices.len())));
+                return Err(b.err(
+                    s_at,
+                    format!("string indices: expected none for a numeric wave, found {} bytes", s_indices.len()),
+                ));
             }
             d
         }
@@ -432,7 +462,8 @@ fn read_numeric(b: &Bytes<'_>, c: &Common, offset: usize, data_size: usize) -> R
     // The declared point count must fit in the data section the header declares, and that
     // section must be in the file, before anything is allocated.
     let available = data_size.min(b.data.len().saturating_sub(offset)) as u64;
-    let n = check_declared(b.path, Location::Byte(c.npnts_offset as u64), "npnts", c.npnts as u64, item as u64, available)?;
+    let n =
+        check_declared(b.path, Location::Byte(c.npnts_offset as u64), "npnts", c.npnts as u64, item as u64, available)?;
     let raw = b.slice(offset, n * item, "wave data")?;
     let values = convert(raw, number, b.order);
     if complex {
@@ -481,16 +512,28 @@ fn read_text(
     s_at: usize,
 ) -> Result<WaveData, IoError> {
     let chars = b.slice(offset, data_size, "text wave characters")?;
-    let n = check_declared(b.path, Location::Byte(c.npnts_offset as u64), "npnts (text wave)", c.npnts as u64, 4, s_indices.len() as u64)?;
+    let n = check_declared(
+        b.path,
+        Location::Byte(c.npnts_offset as u64),
+        "npnts (text wave)",
+        c.npnts as u64,
+        4,
+        s_indices.len() as u64,
+    )?;
     if s_indices.len() != 4 * n {
-        return Err(b.err(s_at, format!("string indices: expected 4 × npnts = {} bytes, found {}", 4 * n, s_indices.len())));
+        return Err(
+            b.err(s_at, format!("string indices: expected 4 × npnts = {} bytes, found {}", 4 * n, s_indices.len()))
+        );
     }
     let mut out = Vec::with_capacity(n);
     let mut start = 0usize;
     for i in 0..n {
         let end = b.size(s_at + 4 * i, "string index")?;
         let s = chars.get(start..end).ok_or_else(|| {
-            b.err(s_at + 4 * i, format!("string index {i}: expected an end offset in {start}..={}, found {end}", chars.len()))
+            b.err(
+                s_at + 4 * i,
+                format!("string index {i}: expected an end offset in {start}..={}, found {end}", chars.len()),
+            )
         })?;
         out.push(decode_text(s));
         start = end;
