@@ -601,3 +601,271 @@ fn absurd_npnts_is_an_error_with_position() {
     assert_eq!(e.location, io::Location::Byte(76), "{e}");
     assert!(e.message.contains("npnts"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Synthetic files for what the samples do not cover: versions 1 and 3, every number type,
+// complex data, big-endian integers, extended units, Asylum segmenting edge cases.
+// Layouts from TN003 (offsets as in the reader's module documentation).
+
+/// Set the checksum field so the first `len` bytes sum to 0 as int16.
+fn seal(b: &mut [u8], field: usize, len: usize, big: bool) {
+    let order = if big { ibw::ByteOrder::Big } else { ibw::ByteOrder::Little };
+    b[field..field + 2].copy_from_slice(&[0, 0]);
+    let fix = 0i16.wrapping_sub(ibw::header_sum(b, order, len).unwrap());
+    b[field..field + 2].copy_from_slice(&if big { fix.to_be_bytes() } else { fix.to_le_bytes() });
+}
+
+struct V5 {
+    big: bool,
+    type_code: i16,
+    n_dim: [i32; 4],
+    sf_a: [f64; 4],
+    data: Vec<u8>,
+    data_units: &'static str,
+    dim_units: [&'static str; 4],
+    note: Vec<u8>,
+    data_eunits: Vec<u8>,
+    dim_eunits: [Vec<u8>; 4],
+    labels: [Vec<u8>; 4],
+}
+
+impl V5 {
+    fn new(type_code: i16, n_dim: [i32; 4], data: Vec<u8>) -> V5 {
+        V5 {
+            big: false,
+            type_code,
+            n_dim,
+            sf_a: [1.0; 4],
+            data,
+            data_units: "",
+            dim_units: ["", "", "", ""],
+            note: Vec::new(),
+            data_eunits: Vec::new(),
+            dim_eunits: Default::default(),
+            labels: Default::default(),
+        }
+    }
+
+    fn build(&self) -> Vec<u8> {
+        let big = self.big;
+        let i16b = |v: i16| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let i32b = |v: i32| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let f64b = |v: f64| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let mut b = vec![0u8; 384];
+        b[0..2].copy_from_slice(&i16b(5));
+        b[4..8].copy_from_slice(&i32b(320 + self.data.len() as i32));
+        b[12..16].copy_from_slice(&i32b(self.note.len() as i32));
+        b[16..20].copy_from_slice(&i32b(self.data_eunits.len() as i32));
+        for d in 0..4 {
+            b[20 + 4 * d..24 + 4 * d].copy_from_slice(&i32b(self.dim_eunits[d].len() as i32));
+            b[36 + 4 * d..40 + 4 * d].copy_from_slice(&i32b(self.labels[d].len() as i32));
+            b[132 + 4 * d..136 + 4 * d].copy_from_slice(&i32b(self.n_dim[d]));
+            b[148 + 8 * d..156 + 8 * d].copy_from_slice(&f64b(self.sf_a[d]));
+            b[216 + 4 * d..216 + 4 * d + self.dim_units[d].len()].copy_from_slice(self.dim_units[d].as_bytes());
+        }
+        let npnts: i32 = self.n_dim.iter().take_while(|&&n| n > 0).product();
+        b[76..80].copy_from_slice(&i32b(npnts));
+        b[80..82].copy_from_slice(&i16b(self.type_code));
+        b[92..101].copy_from_slice(b"synthetic");
+        b[212..212 + self.data_units.len()].copy_from_slice(self.data_units.as_bytes());
+        b.extend_from_slice(&self.data);
+        b.extend_from_slice(&self.note);
+        b.extend_from_slice(&self.data_eunits);
+        for d in 0..4 {
+            b.extend_from_slice(&self.dim_eunits[d]);
+        }
+        for d in 0..4 {
+            b.extend_from_slice(&self.labels[d]);
+        }
+        seal(&mut b, 2, 384, big);
+        b
+    }
+}
+
+fn label_bytes(labels: &[&str]) -> Vec<u8> {
+    labels
+        .iter()
+        .flat_map(|l| {
+            let mut f = [0u8; 32];
+            f[..l.len()].copy_from_slice(l.as_bytes());
+            f
+        })
+        .collect()
+}
+
+fn parse(b: &[u8]) -> Result<ibw::Wave, io::IoError> {
+    ibw::parse_wave(b, Path::new("synthetic.ibw"), ibw::ParseOptions::default())
+}
+
+/// Every TN003 number type, both byte orders: the values 1, -2 (or 254 unsigned) round-trip.
+#[test]
+fn synthetic_number_types_both_orders() {
+    use ibw::NumberType::*;
+    for big in [false, true] {
+        for (code, number, bytes) in [
+            (0x08i16, Int8, vec![vec![1u8], vec![0xFE]]),
+            (0x48, UInt8, vec![vec![1], vec![0xFE]]),
+            (0x10, Int16, vec![1i16.to_le_bytes().to_vec(), (-2i16).to_le_bytes().to_vec()]),
+            (0x50, UInt16, vec![1u16.to_le_bytes().to_vec(), 65534u16.to_le_bytes().to_vec()]),
+            (0x20, Int32, vec![1i32.to_le_bytes().to_vec(), (-2i32).to_le_bytes().to_vec()]),
+            (0x60, UInt32, vec![1u32.to_le_bytes().to_vec(), u32::MAX.to_le_bytes().to_vec()]),
+            (0x80, Int64, vec![1i64.to_le_bytes().to_vec(), (-2i64).to_le_bytes().to_vec()]),
+            (0xC0, UInt64, vec![1u64.to_le_bytes().to_vec(), 1u64.to_le_bytes().to_vec()]),
+            (0x02, Float32, vec![1f32.to_le_bytes().to_vec(), (-2f32).to_le_bytes().to_vec()]),
+            (0x04, Float64, vec![1f64.to_le_bytes().to_vec(), (-2f64).to_le_bytes().to_vec()]),
+        ] {
+            let data: Vec<u8> = bytes
+                .iter()
+                .flat_map(|v| {
+                    let mut v = v.clone();
+                    if big {
+                        v.reverse();
+                    }
+                    v
+                })
+                .collect();
+            let mut f = V5::new(code, [2, 0, 0, 0], data);
+            f.big = big;
+            let w = parse(&f.build()).unwrap_or_else(|e| panic!("type {code:#x}: {e}"));
+            assert_eq!(w.wave_type, ibw::WaveType::Numeric { number, complex: false });
+            let want_second = match number {
+                UInt8 => 254.0,
+                UInt16 => 65534.0,
+                UInt32 => 4294967295.0,
+                UInt64 => 1.0,
+                _ => -2.0,
+            };
+            assert_eq!(w.real().unwrap(), &[1.0, want_second], "type {code:#x} big {big}");
+        }
+    }
+    // Unsigned floats and NT_CMPLX alone are not TN003 types.
+    for bad in [0x42i16, 0x01, 0x03 | 0x40, 0x100] {
+        let e = parse(&V5::new(bad, [1, 0, 0, 0], vec![0; 8]).build()).err().unwrap();
+        assert_eq!(e.location, io::Location::Byte(80), "{e}");
+    }
+}
+
+/// Complex int16, big-endian: (1, -2), (3, -4).
+#[test]
+fn synthetic_complex_big_endian() {
+    let data: Vec<u8> = [1i16, -2, 3, -4].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let mut f = V5::new(0x11, [2, 0, 0, 0], data);
+    f.big = true;
+    let w = parse(&f.build()).unwrap();
+    assert_eq!(w.bin_header.byte_order, ibw::ByteOrder::Big);
+    assert_eq!(w.data, ibw::WaveData::Complex { re: vec![1.0, 3.0], im: vec![-2.0, -4.0] });
+}
+
+/// Extended units (longer than 3 characters) replace the short fields; labels per dimension.
+#[test]
+fn synthetic_extended_units_and_labels() {
+    let data: Vec<u8> = (0..6).flat_map(|v| (v as f32).to_le_bytes()).collect();
+    let mut f = V5::new(0x02, [3, 2, 0, 0], data);
+    f.data_units = "N";
+    f.data_eunits = b"nN/nm".to_vec();
+    f.dim_units = ["m", "", "", ""];
+    f.dim_eunits[0] = "µm".as_bytes().to_vec();
+    f.labels[1] = label_bytes(&["cols", "first", "second"]);
+    f.note = b"Plain note without keys".to_vec();
+    let w = parse(&f.build()).unwrap();
+    assert_eq!(w.data_units, "nN/nm");
+    assert_eq!(w.dim_units[0], "µm");
+    assert_eq!(w.dimension_label(1), Some("cols"));
+    assert_eq!(w.element_label(1, 1), Some("second"));
+    assert_eq!(w.dims(), vec![3, 2]);
+    // A note without `Key: value` lines is kept whole.
+    assert_eq!(ibw::asylum::metadata(&w).text("ibw:note"), Some("Plain note without keys"));
+    // Labels section not a multiple of 32 bytes: error at its offset.
+    let mut f2 = V5::new(0x02, [1, 0, 0, 0], vec![0; 4]);
+    f2.labels[0] = vec![b'x'; 40];
+    let e = parse(&f2.build()).err().unwrap();
+    assert!(e.message.contains("multiple of 32"), "{e}");
+}
+
+/// Version 1 (no note) and version 3 saved with a dependency formula and no data (TN003).
+#[test]
+fn synthetic_versions_1_and_3() {
+    // Version 1: BinHeader1 (8 B) + WaveHeader2 (110 B) + 3 float64 + 16 B padding.
+    let mut b = vec![0u8; 8 + 110];
+    b[0..2].copy_from_slice(&1i16.to_le_bytes());
+    b[2..6].copy_from_slice(&(110 + 24 + 16i32).to_le_bytes());
+    b[8..10].copy_from_slice(&4i16.to_le_bytes()); // NT_FP64
+    b[14..17].copy_from_slice(b"one");
+    b[8 + 38..8 + 39].copy_from_slice(b"s");
+    b[8 + 42..8 + 46].copy_from_slice(&3i32.to_le_bytes());
+    b[8 + 48..8 + 56].copy_from_slice(&0.5f64.to_le_bytes());
+    b[8 + 56..8 + 64].copy_from_slice(&2.0f64.to_le_bytes());
+    for v in [1.5f64, 2.5, 3.5] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&[0; 16]);
+    seal(&mut b, 6, 8 + 126, false);
+    let w = parse(&b).unwrap();
+    assert_eq!((w.bin_header.version, w.name.as_str(), w.dim_units[0].as_str()), (1, "one", "s"));
+    assert_eq!(w.real().unwrap(), &[1.5, 2.5, 3.5]);
+    assert_eq!(w.coordinate(0, 2), 3.0);
+
+    // Version 3, big-endian: npnts 4, formulaSize > 0, wfmSize = header + padding only.
+    let formula = b"sin(x)\0";
+    let note = b"n";
+    let mut b = vec![0u8; 20 + 110];
+    b[0..2].copy_from_slice(&3i16.to_be_bytes());
+    b[2..6].copy_from_slice(&(110 + 16i32).to_be_bytes());
+    b[6..10].copy_from_slice(&(note.len() as i32).to_be_bytes());
+    b[10..14].copy_from_slice(&(formula.len() as i32).to_be_bytes());
+    b[20..22].copy_from_slice(&2i16.to_be_bytes());
+    b[20 + 42..20 + 46].copy_from_slice(&4i32.to_be_bytes());
+    b.extend_from_slice(&[0; 16]);
+    b.extend_from_slice(note);
+    b.extend_from_slice(formula);
+    seal(&mut b, 18, 20 + 126, true);
+    let w = parse(&b).unwrap();
+    assert_eq!((w.bin_header.version, w.bin_header.byte_order), (3, ibw::ByteOrder::Big));
+    assert_eq!(w.data, ibw::WaveData::FormulaOnly);
+    assert_eq!((w.formula.as_str(), w.note.as_str()), ("sin(x)", "n"));
+}
+
+fn synthetic_force_curve(note: &str) -> Vec<u8> {
+    // 6 points × (Raw, Defl); Raw rises then falls, Defl in m.
+    let raw = [0.0f32, 1.0, 2.0, 3.0, 2.0, 1.0];
+    let defl = [0.0f32, 0.0, 1e-9, 2e-9, 1e-9, 0.0];
+    let data: Vec<u8> = raw.iter().chain(&defl).flat_map(|v| v.to_le_bytes()).collect();
+    let mut f = V5::new(0x02, [6, 2, 0, 0], data);
+    f.data_units = "m";
+    f.dim_units = ["s", "", "", ""];
+    f.sf_a = [0.01, 1.0, 1.0, 1.0];
+    f.labels[1] = label_bytes(&["", "Raw", "Defl"]);
+    f.note = note.replace('\n', "\r").into_bytes();
+    f.build()
+}
+
+/// Asylum segmenting: Indexes / Direction with a dwell; missing Indexes; inconsistent Indexes.
+#[test]
+fn synthetic_asylum_segments() {
+    let p = Path::new("synthetic.ibw");
+    let b = synthetic_force_curve("SpringConstant: 2\nIndexes: 0,3,4,5,\nDirection: NaN,1,0,-1,");
+    let c = ibw::open_bytes(&b, p).unwrap().into_curves().unwrap().curve(0).unwrap();
+    let segs: Vec<_> = c.segments.iter().map(|s| (s.kind, s.len())).collect();
+    assert_eq!(segs, [(SegmentKind::Approach, 4), (SegmentKind::Pause, 1), (SegmentKind::Retract, 1)]);
+    assert_eq!(
+        c.segments[0].data(&ChannelKind::Force).unwrap(),
+        &[0.0, 0.0, 2.0 * f64::from(1e-9f32), 2.0 * f64::from(2e-9f32)]
+    );
+    assert_eq!(c.segments[2].data(&ChannelKind::Time).unwrap(), &[0.05]);
+    assert_eq!(c.segments[2].data(&ChannelKind::PiezoHeight).unwrap(), &[-1.0]);
+
+    // Without Indexes: one segment, kind Other; without SpringConstant: no force channel.
+    let b = synthetic_force_curve("InvOLS: 1e-7");
+    let c = ibw::open_bytes(&b, p).unwrap().into_curves().unwrap().curve(0).unwrap();
+    assert_eq!(c.segments.len(), 1);
+    assert_eq!(c.segments[0].kind, SegmentKind::Other);
+    assert!(c.segments[0].channel(&ChannelKind::Force).is_none());
+    assert_eq!(c.calibration.sensitivity_m_per_v, Some(1e-7));
+
+    // Indexes that do not end at the last point: an error naming the key.
+    for bad in ["0,3,9", "0,3,2,5", "1,5", "0,x,5", "5"] {
+        let b = synthetic_force_curve(&format!("Indexes: {bad}\nDirection: NaN,1,-1"));
+        let e = ibw::open_bytes(&b, p).err().unwrap_or_else(|| panic!("Indexes {bad} accepted"));
+        assert_eq!(e.location, io::Location::Key("Indexes".into()), "{e}");
+    }
+}
