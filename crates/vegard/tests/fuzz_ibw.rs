@@ -186,7 +186,7 @@ fn damaged_ibw_files_never_panic() {
         let bytes = std::fs::read(&p).unwrap();
         // Fewer random copies of the MB-sized images keep the test fast; every file gets all
         // targeted mutations.
-        let n_random = if bytes.len() > 500_000 { 120 } else { 500 };
+        let n_random = if bytes.len() > 500_000 { 60 } else { 500 };
         for (i, b) in common::mutations(&bytes, n_random, 0x1b3 + k as u64).iter().enumerate() {
             exercise(b, &format!("{rel}: random mutation #{i} (len {})", b.len()), &mut failures);
             total += 1;
