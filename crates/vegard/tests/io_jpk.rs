@@ -6,6 +6,9 @@
 //! `m·x + o`), so they are compared EXACTLY (`assert_eq!` on f64). Values given with fewer
 //! digits (e.g. "time 0.05 s") are compared to the digits given, as stated at each check.
 
+// README values are quoted verbatim, with their 17 significant digits.
+#![allow(clippy::excessive_precision)]
+
 mod common;
 
 use std::path::PathBuf;
@@ -270,4 +273,80 @@ fn detection() {
     let recipe = vegard::io::detect(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(recipe.key, "jpk");
     assert_eq!(recipe.name, "JPK force spectroscopy");
+}
+
+/// A pause segment between extend and retract (creep / stress-relaxation ramps): built
+/// from spot3 by inserting a copy of its extend segment restyled as JPK writes pauses
+/// (`settings.style=pause`, name `pause-at-end-spm`), retract moved to `segments/2/`.
+#[test]
+fn pause_segment_between_extend_and_retract() {
+    use std::io::{Cursor, Read, Write};
+    let Some(src) = common::shared_data(SPOT3[0]) else { return };
+    let bytes = std::fs::read(&src).unwrap_or_else(|e| panic!("{e}"));
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+    let mut entries = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap_or_else(|e| panic!("{e}"));
+        let name = f.name().unwrap_or_else(|e| panic!("{e}")).into_owned();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap_or_else(|e| panic!("{e}"));
+        entries.push((name, data));
+    }
+    let mut out = Vec::new();
+    for (name, data) in &entries {
+        if let Some(rest) = name.strip_prefix("segments/1/") {
+            out.push((format!("segments/2/{rest}"), data.clone()));
+        } else {
+            out.push((name.clone(), data.clone()));
+        }
+        if let Some(rest) = name.strip_prefix("segments/0/") {
+            let data = if rest == "segment-header.properties" {
+                String::from_utf8_lossy(data)
+                    .lines()
+                    .map(|l| match l.split_once('=') {
+                        Some(("force-segment-header.settings.style", _)) => {
+                            "force-segment-header.settings.style=pause".to_string()
+                        }
+                        Some(("force-segment-header.name.name", _)) => {
+                            "force-segment-header.name.name=pause-at-end-spm".into()
+                        }
+                        Some(("force-segment-header.duration", _)) => "force-segment-header.duration=0.5".into(),
+                        _ => l.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .into_bytes()
+            } else {
+                data.clone()
+            };
+            out.push((format!("segments/1/{rest}"), data));
+        }
+    }
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    for (name, data) in &out {
+        if name.ends_with('/') {
+            w.add_directory(name.as_str(), opts).unwrap_or_else(|e| panic!("{e}"));
+        } else {
+            w.start_file(name.as_str(), opts).unwrap_or_else(|e| panic!("{e}"));
+            w.write_all(data).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let zipped = w.finish().unwrap_or_else(|e| panic!("{e}")).into_inner();
+    let path = std::env::temp_dir().join(format!("vegard_jpk_pause_{}.jpk-force", std::process::id()));
+    std::fs::write(&path, zipped).unwrap_or_else(|e| panic!("{e}"));
+    let source = vegard::io::open_curves(&path).unwrap_or_else(|e| panic!("{e}"));
+    let c = curve(source.as_ref(), 0);
+    let _ = std::fs::remove_file(&path);
+    let kinds: Vec<SegmentKind> = c.segments.iter().map(|s| s.kind).collect();
+    assert_eq!(kinds, [SegmentKind::Approach, SegmentKind::Pause, SegmentKind::Retract]);
+    assert_eq!(c.segments[1].name, "pause-at-end-spm");
+    assert_eq!(c.segments[1].duration_s, Some(0.5));
+    let t = col(&c, ChannelKind::Time);
+    assert_eq!(t.len(), 6000);
+    // time runs on through the pause: retract starts at 0.9999999999999998 + 0.5
+    assert_eq!(t[2000], 0.9999999999999998);
+    assert_eq!(t[4000], 0.9999999999999998 + 0.5);
+    assert_eq!(c.segment_column()[4000], 2);
+    assert_eq!(c.metadata.number("duration"), Some(0.9999999999999998 + 0.5 + 0.9999999999999998));
 }

@@ -156,8 +156,8 @@ pub fn storage(get: &ChannelLookup<'_, '_>) -> Result<Storage, String> {
         return Ok(Storage { raw, encoder: Some(Linear { multiplier, offset }), base_slot, base_unit });
     }
     let dtype = first(&["data.type", "type"]).ok_or("missing data.type / encoder.type")?;
-    let raw =
-        RawType::from_data_type(dtype).ok_or_else(|| format!("data type: expected short/integer/long/float/double (-data), found '{dtype}'"))?;
+    let raw = RawType::from_data_type(dtype)
+        .ok_or_else(|| format!("data type: expected short/integer/long/float/double (-data), found '{dtype}'"))?;
     let base_unit = first(&["unit.unit", "data.unit.unit"]).unwrap_or("").to_string();
     Ok(Storage { raw, encoder: None, base_slot, base_unit })
 }
@@ -223,7 +223,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn lookup(map: &HashMap<&'static str, &'static str>) -> impl Fn(&str) -> Option<&'static str> + '_ {
+    fn lookup<'m>(map: &'m HashMap<&'static str, &'static str>) -> impl Fn(&str) -> Option<&'static str> + 'm {
         move |k: &str| map.get(k).copied()
     }
 

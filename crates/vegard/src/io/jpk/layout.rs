@@ -118,7 +118,8 @@ impl Archive {
 
     /// Whole content of an entry, at most `limit` bytes.
     pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, IoError> {
-        let index = self.zip.index_for_name(name).ok_or_else(|| self.entry_err(name, "entry missing from the archive"))?;
+        let index =
+            self.zip.index_for_name(name).ok_or_else(|| self.entry_err(name, "entry missing from the archive"))?;
         // A clone shares the parsed central directory (Arc) and the file; only the cursor
         // is private, so concurrent reads do not interfere.
         let mut zip = self.zip.clone();
@@ -130,17 +131,17 @@ impl Archive {
             _ => compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1024),
         };
         let location = Location::Entry { entry: name.to_string(), byte: None };
-        let n = check_declared(&self.path, location, "entry size", declared, 1, bound.min(limit).min(MAX_DECLARED_BYTES))?;
+        let n =
+            check_declared(&self.path, location, "entry size", declared, 1, bound.min(limit).min(MAX_DECLARED_BYTES))?;
         let mut buf = Vec::with_capacity(n);
         (&mut entry)
             .take(declared.saturating_add(1))
             .read_to_end(&mut buf)
             .map_err(|e| self.entry_err(name, format!("cannot decompress: {e}")))?;
         if buf.len() as u64 != declared {
-            return Err(self.entry_err(
-                name,
-                format!("entry holds {} bytes, the zip directory declares {declared}", buf.len()),
-            ));
+            return Err(
+                self.entry_err(name, format!("entry holds {} bytes, the zip directory declares {declared}", buf.len()))
+            );
         }
         Ok(buf)
     }
@@ -201,13 +202,22 @@ pub struct Scope<'a> {
 }
 
 impl<'a> Scope<'a> {
-    pub fn new(general: &'a Properties, shared: &'a Properties, index: &'a Properties, segment: &'a Properties) -> Self {
+    pub fn new(
+        general: &'a Properties,
+        shared: &'a Properties,
+        index: &'a Properties,
+        segment: &'a Properties,
+    ) -> Self {
         let mut refs = Vec::new();
         for props in [index, segment] {
             for (key, value) in props.iter() {
                 let Some(stem) = key.strip_suffix(".*") else { continue };
                 let Some((head, mediator)) = stem.rsplit_once('.') else { continue };
-                refs.push(SharedRef { head: head.to_string(), mediator: mediator.to_string(), number: value.trim().to_string() });
+                refs.push(SharedRef {
+                    head: head.to_string(),
+                    mediator: mediator.to_string(),
+                    number: value.trim().to_string(),
+                });
             }
         }
         // deterministic precedence if two references claim the same key: the longest head

@@ -2,8 +2,7 @@
 //! are parsed once; each `curve(i)` reads only that curve's entries, from any thread.
 
 use crate::data::{
-    Calibration, Channel, ChannelKind, CurveSource, ForceCurve, GridIndex, GridShape, Metadata, SegmentKind,
-    SourceInfo,
+    Calibration, Channel, ChannelKind, CurveSource, ForceCurve, GridIndex, GridShape, Metadata, SegmentKind, SourceInfo,
 };
 use crate::io::{IoError, Location};
 
@@ -212,10 +211,8 @@ impl JpkSource {
         if let (Some(x), Some(y)) = position {
             curve.position_m = Some((x, y));
             if let Some(p) = self.pattern
-                && let (Some(gx), Some(gy)) = (
-                    nearest_pixel(x, p.size_m.0, p.center_m.0, p.nx),
-                    nearest_pixel(y, p.size_m.1, p.center_m.1, p.ny),
-                )
+                && let (Some(gx), Some(gy)) =
+                    (nearest_pixel(x, p.size_m.0, p.center_m.0, p.nx), nearest_pixel(y, p.size_m.1, p.center_m.1, p.ny))
             {
                 curve.grid = Some(GridIndex { x: gx, y: gy });
             }
@@ -239,7 +236,9 @@ impl JpkSource {
             if let Some(sp) = a.setpoint_v {
                 md.set_number("jpk:setpoint", sp, Some("V"));
                 // afmformats: setpoint [N] = setpoint [V] · k · InvOLS
-                if let (Some(k), Some(s)) = (curve.calibration.spring_constant_n_per_m, curve.calibration.sensitivity_m_per_v) {
+                if let (Some(k), Some(s)) =
+                    (curve.calibration.spring_constant_n_per_m, curve.calibration.sensitivity_m_per_v)
+                {
                     md.set_number("setpoint", sp * k * s, Some("N"));
                 }
             }

@@ -26,13 +26,8 @@ use super::{Dataset, FormatRecipe, IoError};
 
 const EXTENSIONS: [&str; 4] = ["jpk-force", "jpk-force-map", "jpk-qi-data", "jpk-qi-series"];
 
-pub const RECIPE: FormatRecipe = FormatRecipe {
-    key: "jpk",
-    name: "JPK force spectroscopy",
-    extensions: &EXTENSIONS,
-    detect,
-    open,
-};
+pub const RECIPE: FormatRecipe =
+    FormatRecipe { key: "jpk", name: "JPK force spectroscopy", extensions: &EXTENSIONS, detect, open };
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
@@ -43,7 +38,8 @@ fn lower_file_name(path: &Path) -> String {
 /// Is this a TIFF (`II*\0` / `MM\0*`) named `.jpk-qi-image` (or `.jpk`)?
 fn is_jpk_image(path: &Path, head: &[u8]) -> bool {
     let name = lower_file_name(path);
-    (head.starts_with(b"II*\0") || head.starts_with(b"MM\0*")) && (name.ends_with(".jpk-qi-image") || name.ends_with(".jpk"))
+    (head.starts_with(b"II*\0") || head.starts_with(b"MM\0*"))
+        && (name.ends_with(".jpk-qi-image") || name.ends_with(".jpk"))
 }
 
 /// Zip magic AND (one of our extensions OR a first entry named like a JPK header).

@@ -189,13 +189,16 @@ fn declared_points(archive: &Archive, scope: &Scope<'_>, header_entry: &str) -> 
 }
 
 /// Decode one segment. `seg_dir` ends with `/` (e.g. `index/3/segments/0/`).
-pub fn read_segment(archive: &Archive, scope: &Scope<'_>, seg_dir: &str, number: usize) -> Result<SegmentData, IoError> {
+pub fn read_segment(
+    archive: &Archive,
+    scope: &Scope<'_>,
+    seg_dir: &str,
+    number: usize,
+) -> Result<SegmentData, IoError> {
     let header_entry = format!("{seg_dir}segment-header.properties");
     let style = scope.get(&format!("{SEG}.settings.style"));
-    let name = scope
-        .get(&format!("{SEG}.name.name"))
-        .or(style)
-        .map_or_else(|| format!("segment {number}"), str::to_string);
+    let name =
+        scope.get(&format!("{SEG}.name.name")).or(style).map_or_else(|| format!("segment {number}"), str::to_string);
     let kind = segment_kind(style, &name);
     let duration_s = scope
         .number(&format!("{SEG}.duration"))
@@ -256,11 +259,14 @@ pub fn read_segment(archive: &Archive, scope: &Scope<'_>, seg_dir: &str, number:
     if channels.iter().any(|c| c.name == DEFLECTION) {
         let get = scope.channel(DEFLECTION);
         let storage = conversion::storage(&get).map_err(|e| key_err(archive, &header_entry, e))?;
-        let mult = |slot: &str| get(&format!("conversion-set.conversion.{slot}.scaling.multiplier")).and_then(conversion::number);
+        let mult = |slot: &str| {
+            get(&format!("conversion-set.conversion.{slot}.scaling.multiplier")).and_then(conversion::number)
+        };
         spring_constant = mult("force");
         sensitivity = mult("distance");
         let mut any = false;
-        for (slot, kind, unit_want) in [("force", ChannelKind::Force, "N"), ("distance", ChannelKind::Deflection, "m")] {
+        for (slot, kind, unit_want) in [("force", ChannelKind::Force, "N"), ("distance", ChannelKind::Deflection, "m")]
+        {
             if conversion::has_slot(&get, &storage, slot) {
                 let (v, unit) = read(DEFLECTION, Some(slot), &mut n_points)?;
                 if unit == unit_want {
@@ -273,13 +279,13 @@ pub fn read_segment(archive: &Archive, scope: &Scope<'_>, seg_dir: &str, number:
             others.push(DEFLECTION);
         }
     }
-    for (role, slot, kind) in [
-        (piezo, "calibrated", ChannelKind::PiezoHeight),
-        (measured, "nominal", ChannelKind::MeasuredHeight),
-    ] {
+    for (role, slot, kind) in
+        [(piezo, "calibrated", ChannelKind::PiezoHeight), (measured, "nominal", ChannelKind::MeasuredHeight)]
+    {
         let Some(ch) = role else { continue };
         let get = scope.channel(ch);
-        let storage = conversion::storage(&get).map_err(|e| key_err(archive, &header_entry, format!("channel '{ch}': {e}")))?;
+        let storage =
+            conversion::storage(&get).map_err(|e| key_err(archive, &header_entry, format!("channel '{ch}': {e}")))?;
         // afmformats requires the named slot; files without it still load, in the
         // default slot, as long as that is a length.
         let slot = if conversion::has_slot(&get, &storage, slot) { Some(slot) } else { None };
@@ -340,4 +346,25 @@ pub fn segment_time(start: f64, duration: f64, n: usize) -> Vec<f64> {
     let stop = start + duration;
     let step = (stop - start) / n.max(1) as f64;
     (0..n).map(|i| i as f64 * step + start).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_from_style_or_name() {
+        assert_eq!(segment_kind(Some("extend"), "extend-spm"), SegmentKind::Approach);
+        assert_eq!(segment_kind(Some("retract"), "retract-spm"), SegmentKind::Retract);
+        assert_eq!(segment_kind(Some("pause"), "pause-at-end-spm"), SegmentKind::Pause);
+        assert_eq!(segment_kind(None, "pause-at-start"), SegmentKind::Pause);
+        assert_eq!(segment_kind(None, "modulation"), SegmentKind::Other);
+    }
+
+    #[test]
+    fn time_like_numpy_linspace() {
+        assert_eq!(segment_time(0.0, 0.9999999999999998, 2000)[100], 0.04999999999999999);
+        assert_eq!(segment_time(1.0, 1.0, 4), vec![1.0, 1.25, 1.5, 1.75]);
+        assert!(segment_time(0.0, 1.0, 0).is_empty());
+    }
 }
