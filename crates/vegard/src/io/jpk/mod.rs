@@ -35,11 +35,11 @@ fn lower_file_name(path: &Path) -> String {
     path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase()
 }
 
-/// Is this a TIFF (`II*\0` / `MM\0*`) named `.jpk-qi-image` (or `.jpk`)?
+/// Is this a TIFF (`II*\0` / `MM\0*`) named `.jpk-qi-image`? (Plain `.jpk` scan images
+/// are left to whichever image reader claims them.)
 fn is_jpk_image(path: &Path, head: &[u8]) -> bool {
     let name = lower_file_name(path);
-    (head.starts_with(b"II*\0") || head.starts_with(b"MM\0*"))
-        && (name.ends_with(".jpk-qi-image") || name.ends_with(".jpk"))
+    (head.starts_with(b"II*\0") || head.starts_with(b"MM\0*")) && name.ends_with(".jpk-qi-image")
 }
 
 /// Zip magic AND (one of our extensions OR a first entry named like a JPK header).
