@@ -12,7 +12,14 @@ pub fn shared_root() -> PathBuf {
     if let Ok(p) = std::env::var("VEGARD_SHARED_DATA") {
         return PathBuf::from(p);
     }
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+    // The repository sits beside `shared/` (…/main and …/shared): look upwards from the
+    // crate for the first ancestor holding `shared/data`.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|a| a.join("shared/data"))
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| manifest.join("../../../shared/data"))
 }
 
 /// Path of a shared data file, or `None` (with a clear message) when the data are not on
