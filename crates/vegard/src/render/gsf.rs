@@ -213,7 +213,9 @@ mod tests {
         let e = parse_gsf(p, b"Gwyddion Simple Field 1.0\nXRes = 99999999\nYRes = 99999999\n\0\0\0\0").unwrap_err();
         assert!(e.to_string().contains("bytes"), "{e}");
         let mut ok = b"Gwyddion Simple Field 1.0\nXRes = 1\nYRes = 1\n".to_vec();
-        ok.extend([0, 0, 0]);
+        // 44 header bytes: a multiple of 4 already, so four NULs.
+        assert_eq!(ok.len(), 44);
+        ok.extend([0, 0, 0, 0]);
         ok.extend(1.5f32.to_le_bytes());
         assert_eq!(parse_gsf(p, &ok).unwrap().data, vec![1.5]);
         ok.push(0);
