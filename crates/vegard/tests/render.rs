@@ -233,17 +233,21 @@ fn pictures_are_deterministic() {
 fn force_plot() -> CurvePlot {
     let n = 400;
     let z: Vec<f64> = (0..n).map(|i| -40e-9 + 140e-9 * i as f64 / (n - 1) as f64).collect();
-    let hertz = |d: f64| if d > 0.0 { 2e-4 * d.powf(1.5) } else { 0.0 };
-    let noise = |i: usize| 0.05e-9 * ((i as f64 * 12.9898).sin() * 43758.5453).fract();
+    // F = (4/3)·E*·√R·δ^{3/2} with E* ≈ 50 MPa, R = 20 nm: about 110 nN at 80 nm.
+    let hertz = |d: f64| if d > 0.0 { 4.0 / 3.0 * 50e6 * 20e-9f64.sqrt() * d.powf(1.5) } else { 0.0 };
+    let noise = |i: usize| 0.6e-9 * (((i as f64 * 12.9898).sin() * 43758.5453).fract() - 0.5);
     let app: Vec<f64> = z.iter().enumerate().map(|(i, &d)| hertz(d) + noise(i)).collect();
-    let ret: Vec<f64> =
-        z.iter().enumerate().map(|(i, &d)| hertz(d) - if d > -8e-9 && d < 5e-9 { 0.6e-9 } else { 0.0 } + noise(i + 7)).collect();
+    let ret: Vec<f64> = z
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| hertz(d) - if d > -8e-9 && d < 5e-9 { 4e-9 } else { 0.0 } + noise(i + 7))
+        .collect();
     let zf: Vec<f64> = z.iter().copied().filter(|&d| (0.0..=80e-9).contains(&d)).collect();
     let fit: Vec<f64> = zf.iter().map(|&d| hertz(d)).collect();
     let mut p = CurvePlot::new("Force curve (12, 7) — Hertz fit", "Indentation", "m", "Force", "N");
     p.series.push(Series::new("approach", z.clone(), app, SeriesStyle::Line));
     p.series.push(Series::new("retract", z, ret, SeriesStyle::Line));
-    p.series.push(Series::new("Hertz fit, E = 1.2 GPa", zf, fit, SeriesStyle::Fit));
+    p.series.push(Series::new("Hertz fit, E = 50 MPa", zf, fit, SeriesStyle::Fit));
     p.shaded_x = Some((0.0, 80e-9));
     p.markers.push((0.0, 0.0, "contact point".into()));
     p
@@ -273,7 +277,8 @@ fn curve_plot_decodes_and_shades_the_fit_window() {
     let pic = decode(&bytes);
     assert_eq!((pic.w, pic.h), p.size);
     let shade = [255, 236, 179];
-    let shaded = (0..pic.h).flat_map(|y| (0..pic.w).map(move |x| (x, y))).filter(|&(x, y)| pic.at(x, y) == shade).count();
+    let shaded =
+        (0..pic.h).flat_map(|y| (0..pic.w).map(move |x| (x, y))).filter(|&(x, y)| pic.at(x, y) == shade).count();
     assert!(shaded > 5000, "fit window band not visible ({shaded} px)");
     // The approach colour (Okabe–Ito blue) and the fit (black) are drawn.
     let has = |c: [u8; 3]| pic.px.chunks(3).any(|p| p == c);

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 /// The temporary file `write_atomic` uses for `path`.
 pub fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{}: not a file path", path.display()))
-    })?;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{}: not a file path", path.display())))?;
     let mut tmp = OsString::from(".");
     tmp.push(name);
     tmp.push(".vegard-tmp");

@@ -3,12 +3,9 @@
 //! window shaded as an x band, labelled markers (contact point) and a legend placed in
 //! the emptiest corner.
 
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
 use super::RenderError;
-use super::canvas::{Canvas, TEXT_RGB, ellipsize, font, rgb};
-use super::units::{self, SiPrefix};
+use super::axes::{Axis, Chart, Sample, padded_range};
+use super::canvas::{Align, Canvas, ellipsize};
 
 /// How a series is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,62 +91,6 @@ pub(crate) const PALETTE: [[u8; 3]; 6] =
 const SHADE_RGB: [u8; 3] = [255, 236, 179];
 const MARKER_RGB: [u8; 3] = [200, 0, 0];
 
-/// Padded finite range of `values`; a degenerate range is widened so axes can be drawn.
-pub(crate) fn padded_range(values: impl Iterator<Item = f64>, pad_frac: f64) -> Option<(f64, f64)> {
-    let (lo, hi) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
-    if lo > hi {
-        return None;
-    }
-    let span = hi - lo;
-    if span <= f64::EPSILON * lo.abs().max(hi.abs()) {
-        let half = if lo == 0.0 { 1.0 } else { 0.05 * lo.abs() };
-        return Some((lo - half, hi + half));
-    }
-    Some((lo - pad_frac * span, hi + pad_frac * span))
-}
-
-/// A tick label formatter with decimals suited to the axis span (in display units).
-pub(crate) fn tick_format(span: f64) -> impl Fn(&f64) -> String {
-    let dec = units::decimals_for_step(units::nice_step(span, 10));
-    move |v: &f64| units::format_fixed(*v, dec)
-}
-
-/// Which corner has the fewest points in a box of the given fraction of the plot, as a
-/// plotters legend position.
-pub(crate) fn emptiest_corner(
-    pts: &[(f64, f64)],
-    (x0, x1): (f64, f64),
-    (y0, y1): (f64, f64),
-    (fw, fh): (f64, f64),
-) -> SeriesLabelPosition {
-    let count = |right: bool, top: bool| {
-        pts.iter()
-            .filter(|(x, y)| {
-                let fx = (x - x0) / (x1 - x0);
-                let fy = (y - y0) / (y1 - y0);
-                let in_x = if right { fx >= 1.0 - fw } else { fx <= fw };
-                let in_y = if top { fy >= 1.0 - fh } else { fy <= fh };
-                in_x && in_y
-            })
-            .count()
-    };
-    let corners = [
-        (count(true, true), SeriesLabelPosition::UpperRight),
-        (count(false, true), SeriesLabelPosition::UpperLeft),
-        (count(true, false), SeriesLabelPosition::LowerRight),
-        (count(false, false), SeriesLabelPosition::LowerLeft),
-    ];
-    // First minimum wins: upper right is preferred on a tie.
-    let best = corners.iter().map(|c| c.0).min().unwrap_or(0);
-    corners.into_iter().find(|c| c.0 == best).map(|c| c.1).unwrap_or(SeriesLabelPosition::UpperRight)
-}
-
-fn derr<E: std::fmt::Display>(e: E) -> RenderError {
-    RenderError::Draw(e.to_string())
-}
-
 /// Draw the plot as a PNG.
 pub fn curve_plot(plot: &CurvePlot) -> Result<Vec<u8>, RenderError> {
     let (w, h) = plot.size;
@@ -157,149 +98,91 @@ pub fn curve_plot(plot: &CurvePlot) -> Result<Vec<u8>, RenderError> {
         return Err(RenderError::Invalid(format!("curve plot size {w}×{h} px is too small (at least 200×150)")));
     }
     let all: Vec<(f64, f64)> = plot.series.iter().flat_map(|s| s.points()).collect();
-    let marks: Vec<(f64, f64)> =
-        plot.markers.iter().map(|m| (m.0, m.1)).filter(|(x, y)| x.is_finite() && y.is_finite()).collect();
+    let marks: Vec<&Marker> = plot.markers.iter().filter(|m| m.0.is_finite() && m.1.is_finite()).collect();
     if all.is_empty() {
         return Err(RenderError::Empty(format!("plot '{}' has no finite data point", plot.title)));
     }
-    let pts = || all.iter().chain(&marks);
-    let xr = padded_range(pts().map(|p| p.0), 0.03).ok_or_else(|| RenderError::Empty("no x values".into()))?;
-    let yr = padded_range(pts().map(|p| p.1), 0.06).ok_or_else(|| RenderError::Empty("no y values".into()))?;
-    let xp = units::display_prefix(xr.0, xr.1, &plot.x_unit);
-    let yp = units::display_prefix(yr.0, yr.1, &plot.y_unit);
+    let xs = all.iter().map(|p| p.0).chain(marks.iter().map(|m| m.0));
+    let ys = all.iter().map(|p| p.1).chain(marks.iter().map(|m| m.1));
+    let xr = padded_range(xs, 0.03).ok_or_else(|| RenderError::Empty("no x values".into()))?;
+    let yr = padded_range(ys, 0.06).ok_or_else(|| RenderError::Empty("no y values".into()))?;
 
-    let mut canvas = Canvas::new(w, h)?;
-    {
-        let backend = canvas.backend()?;
-        let root = backend.into_drawing_area();
-        draw_chart(&root, plot, &all, xr, yr, xp, yp)?;
-        root.present().map_err(derr)?;
+    let mut c = Canvas::new(w, h)?;
+    let x = Axis::new(xr.0, xr.1, &plot.x_label, &plot.x_unit, 8);
+    let y = Axis::new(yr.0, yr.1, &plot.y_label, &plot.y_unit, 7);
+    let chart = Chart::new(&c, &plot.title, x, y)?;
+    let clip = chart.clip();
+    chart.draw_grid(&mut c);
+    let mut legend = Vec::new();
+
+    if let Some((a, b)) = plot.shaded_x.filter(|(a, b)| a.is_finite() && b.is_finite() && a != b) {
+        let (xa, _) = chart.px((a.min(b), 0.0));
+        let (xb, _) = chart.px((a.max(b), 0.0));
+        c.fill_rect_f((xa, chart.top), (xb, chart.bottom + 1.0), clip, SHADE_RGB);
+        legend.push((Sample::Band(SHADE_RGB), plot.shaded_label.clone()));
     }
-    canvas.to_png()
-}
-
-fn draw_chart(
-    root: &DrawingArea<BitMapBackend<'_>, Shift>,
-    plot: &CurvePlot,
-    all: &[(f64, f64)],
-    xr: (f64, f64),
-    yr: (f64, f64),
-    xp: SiPrefix,
-    yp: SiPrefix,
-) -> Result<(), RenderError> {
-    let (sx, sy) = (1.0 / xp.factor, 1.0 / yp.factor);
-    let (x0, x1, y0, y1) = (xr.0 * sx, xr.1 * sx, yr.0 * sy, yr.1 * sy);
-    let text = rgb(TEXT_RGB);
-    let mut chart = ChartBuilder::on(root)
-        .caption(ellipsize(&plot.title, 80), font(19.0, true).color(&text))
-        .margin(16)
-        .x_label_area_size(52)
-        .y_label_area_size(76)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(derr)?;
-    let xf = tick_format(x1 - x0);
-    let yf = tick_format(y1 - y0);
-    chart
-        .configure_mesh()
-        .x_desc(units::axis_label(&plot.x_label, xp, &plot.x_unit))
-        .y_desc(units::axis_label(&plot.y_label, yp, &plot.y_unit))
-        .axis_desc_style(font(15.0, false).color(&text))
-        .label_style(font(13.0, false).color(&text))
-        .x_label_formatter(&xf)
-        .y_label_formatter(&yf)
-        .bold_line_style(RGBColor(225, 225, 225))
-        .light_line_style(RGBColor(244, 244, 244))
-        .axis_style(RGBColor(60, 60, 60))
-        .draw()
-        .map_err(derr)?;
-
-    if let Some((a, b)) = plot.shaded_x.filter(|(a, b)| a.is_finite() && b.is_finite()) {
-        let (a, b) = ((a.min(b) * sx).max(x0), (a.max(b) * sx).min(x1));
-        if b > a {
-            let fill = rgb(SHADE_RGB).filled();
-            chart
-                .draw_series(std::iter::once(Rectangle::new([(a, y0), (b, y1)], fill)))
-                .map_err(derr)?
-                .label(plot.shaded_label.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], fill));
-        }
-    }
-
     // Measured series first, fits on top.
     let mut color_i = 0;
     for fit_pass in [false, true] {
         for s in plot.series.iter().filter(|s| (s.style == SeriesStyle::Fit) == fit_pass) {
-            let pts: Vec<(f64, f64)> = s.points().map(|(x, y)| (x * sx, y * sy)).collect();
-            let name = ellipsize(&s.name, 40);
-            match s.style {
+            let pts: Vec<(f64, f64)> = s.points().map(|p| chart.px(p)).collect();
+            let sample = match s.style {
                 SeriesStyle::Fit => {
-                    let st = BLACK.stroke_width(2);
-                    chart
-                        .draw_series(LineSeries::new(pts, st))
-                        .map_err(derr)?
-                        .label(name)
-                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], st));
+                    c.polyline(&pts, 3, clip, [0, 0, 0]);
+                    Sample::Line([0, 0, 0], 3)
                 }
                 SeriesStyle::Line => {
-                    let c = rgb(PALETTE[color_i % PALETTE.len()]);
+                    let col = PALETTE[color_i % PALETTE.len()];
                     color_i += 1;
-                    let st = c.stroke_width(2);
-                    chart
-                        .draw_series(LineSeries::new(pts, st))
-                        .map_err(derr)?
-                        .label(name)
-                        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], st));
+                    c.polyline(&pts, 2, clip, col);
+                    Sample::Line(col, 2)
                 }
                 SeriesStyle::Points => {
-                    let c = rgb(PALETTE[color_i % PALETTE.len()]);
+                    let col = PALETTE[color_i % PALETTE.len()];
                     color_i += 1;
-                    chart
-                        .draw_series(pts.into_iter().map(|p| Circle::new(p, 2, c.filled())))
-                        .map_err(derr)?
-                        .label(name)
-                        .legend(move |(x, y)| Circle::new((x + 9, y), 3, c.filled()));
+                    for p in &pts {
+                        c.disc(*p, 2.0, clip, col);
+                    }
+                    Sample::Dot(col)
                 }
-            }
+            };
+            legend.push((sample, s.name.clone()));
         }
     }
+    chart.draw_axes(&mut c)?;
 
-    let mark = rgb(MARKER_RGB);
-    for (x, y, label) in plot.markers.iter().filter(|m| m.0.is_finite() && m.1.is_finite()) {
-        let label = ellipsize(label, 40);
-        let el = EmptyElement::at((x * sx, y * sy))
-            + Cross::new((0, 0), 6, mark.stroke_width(2))
-            + Circle::new((0, 0), 7, mark.stroke_width(1))
-            + Text::new(label, (10, -20), font(13.0, false).color(&mark));
-        chart.draw_series(std::iter::once(el)).map_err(derr)?;
+    let pts_px: Vec<(f64, f64)> = all.iter().map(|p| chart.px(*p)).collect();
+    for m in &marks {
+        let (mx, my) = chart.px((m.0, m.1));
+        c.line((mx - 6.0, my - 6.0), (mx + 6.0, my + 6.0), 2, clip, MARKER_RGB);
+        c.line((mx - 6.0, my + 6.0), (mx + 6.0, my - 6.0), 2, clip, MARKER_RGB);
+        let label = ellipsize(&m.2, 40);
+        if !label.is_empty() {
+            // Label above-right of the point on a white patch so data lines do not run through it.
+            let (tw, th) = c.text_size(&label, 13.0, false)?;
+            let (mut lx, mut ly) = (mx + 10.0, my - 12.0 - th as f64 / 2.0);
+            if lx + tw as f64 > chart.right - 4.0 {
+                lx = mx - 10.0 - tw as f64;
+            }
+            if ly - th as f64 / 2.0 < chart.top + 2.0 {
+                ly = my + 12.0 + th as f64 / 2.0;
+            }
+            c.fill_rect_f(
+                (lx - 3.0, ly - th as f64 / 2.0 - 1.0),
+                (lx + tw as f64 + 3.0, ly + th as f64 / 2.0 + 1.0),
+                clip,
+                [255, 255, 255],
+            );
+            c.text(lx.round() as i32, ly.round() as i32, &label, 13.0, false, Align::Left, MARKER_RGB, false)?;
+        }
     }
-
-    let scaled: Vec<(f64, f64)> = all.iter().map(|(x, y)| (x * sx, y * sy)).collect();
-    let corner = emptiest_corner(&scaled, (x0, x1), (y0, y1), (0.3, 0.3));
-    chart
-        .configure_series_labels()
-        .position(corner)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(150, 150, 150))
-        .label_font(font(13.0, false).color(&text))
-        .draw()
-        .map_err(derr)?;
-    Ok(())
+    chart.draw_legend(&mut c, &legend, &pts_px)?;
+    c.to_png()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_and_corners() {
-        assert_eq!(padded_range([1.0, 3.0].into_iter(), 0.0), Some((1.0, 3.0)));
-        assert_eq!(padded_range([f64::NAN].into_iter(), 0.1), None);
-        let (a, b) = padded_range([2.0, 2.0].into_iter(), 0.1).unwrap();
-        assert!(a < 2.0 && b > 2.0);
-        // Data only in the upper right: the legend goes to the upper left.
-        let pts = [(0.9, 0.9), (0.95, 0.8)];
-        assert!(matches!(emptiest_corner(&pts, (0.0, 1.0), (0.0, 1.0), (0.3, 0.3)), SeriesLabelPosition::UpperLeft));
-    }
 
     #[test]
     fn empty_plots_are_errors() {
@@ -309,5 +192,7 @@ mod tests {
         assert!(curve_plot(&p).is_err());
         p.series.push(Series::new("one", vec![1e-9], vec![1e-9], SeriesStyle::Points));
         assert!(curve_plot(&p).is_ok());
+        p.size = (10, 10);
+        assert!(curve_plot(&p).is_err());
     }
 }

@@ -109,7 +109,11 @@ pub fn read_gsf(path: &Path) -> Result<Image, IoError> {
 /// become invalid pixels; lengths in nm/µm/... and prefixed Z units are converted to SI.
 pub fn parse_gsf(path: &Path, bytes: &[u8]) -> Result<Image, IoError> {
     if !bytes.starts_with(MAGIC) {
-        return Err(IoError::at_byte(path, 0, "expected the magic line 'Gwyddion Simple Field 1.0', found something else"));
+        return Err(IoError::at_byte(
+            path,
+            0,
+            "expected the magic line 'Gwyddion Simple Field 1.0', found something else",
+        ));
     }
     let search = &bytes[..bytes.len().min(MAX_HEADER)];
     let nul = search.iter().position(|&b| b == 0).ok_or_else(|| {
@@ -131,18 +135,24 @@ pub fn parse_gsf(path: &Path, bytes: &[u8]) -> Result<Image, IoError> {
         let (v, line) = get(key).ok_or_else(|| IoError::at_key(path, key, "mandatory field missing"))?;
         match v.parse::<usize>() {
             Ok(n) if n > 0 => Ok(n),
-            _ => Err(IoError::at(path, Location::Line(line), format!("{key}: expected a positive integer, found '{v}'"))),
+            _ => {
+                Err(IoError::at(path, Location::Line(line), format!("{key}: expected a positive integer, found '{v}'")))
+            }
         }
     };
     let (nx, ny) = (res("XRes")?, res("YRes")?);
-    let count = (nx as u64).checked_mul(ny as u64).ok_or_else(|| IoError::at_key(path, "YRes", "XRes × YRes overflows"))?;
+    let count =
+        (nx as u64).checked_mul(ny as u64).ok_or_else(|| IoError::at_key(path, "YRes", "XRes × YRes overflows"))?;
     let available = bytes.len().saturating_sub(data_start) as u64;
     let n = check_declared(path, Location::Byte(data_start as u64), "GSF data (float32)", count, 4, available)?;
     if available != 4 * count {
         return Err(IoError::at_byte(
             path,
             (data_start as u64) + 4 * count,
-            format!("expected the file to end after {count} float32 values, found {} extra bytes", available - 4 * count),
+            format!(
+                "expected the file to end after {count} float32 values, found {} extra bytes",
+                available - 4 * count
+            ),
         ));
     }
 
@@ -151,7 +161,11 @@ pub fn parse_gsf(path: &Path, bytes: &[u8]) -> Result<Image, IoError> {
             None => Ok(None),
             Some((v, line)) => match v.parse::<f64>() {
                 Ok(x) if x.is_finite() && x != 0.0 => Ok(Some(x.abs())),
-                _ => Err(IoError::at(path, Location::Line(line), format!("{key}: expected a non-zero number, found '{v}'"))),
+                _ => Err(IoError::at(
+                    path,
+                    Location::Line(line),
+                    format!("{key}: expected a non-zero number, found '{v}'"),
+                )),
             },
         }
     };
@@ -224,7 +238,8 @@ mod tests {
 
     #[test]
     fn prefixed_units_become_si() {
-        let mut b = b"Gwyddion Simple Field 1.0\nXRes = 1\nYRes = 1\nXReal = 2\nYReal = 3\nXYUnits = um\nZUnits = nm\n".to_vec();
+        let mut b = b"Gwyddion Simple Field 1.0\nXRes = 1\nYRes = 1\nXReal = 2\nYReal = 3\nXYUnits = um\nZUnits = nm\n"
+            .to_vec();
         while !(b.len() + 1).is_multiple_of(4) {
             b.push(b'\n');
         }

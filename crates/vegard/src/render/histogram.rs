@@ -4,13 +4,12 @@
 //! Bin edges sit on multiples of the bin width (0, 20, 40, ... MPa), so histograms of
 //! different maps with the same width line up.
 
-use plotters::prelude::*;
-
 use crate::data::Image;
 
 use super::RenderError;
-use super::canvas::{Canvas, GREY_RGB, TEXT_RGB, ellipsize, font, rgb};
-use super::curve_plot::{PALETTE, Series, emptiest_corner, padded_range, tick_format};
+use super::axes::{Axis, Chart, Sample, padded_range};
+use super::canvas::{Align, Canvas, GREY_RGB};
+use super::curve_plot::{PALETTE, Series};
 use super::units;
 
 /// At most this many bins: more is unreadable and would only come from a bin width given
@@ -54,7 +53,12 @@ pub struct HistogramPlot {
 }
 
 impl HistogramPlot {
-    pub fn new(title: impl Into<String>, quantity: impl Into<String>, unit: impl Into<String>, values: Vec<f64>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        quantity: impl Into<String>,
+        unit: impl Into<String>,
+        values: Vec<f64>,
+    ) -> Self {
         HistogramPlot {
             title: title.into(),
             quantity: quantity.into(),
@@ -121,9 +125,8 @@ pub fn histogram_of_image(image: &Image, bin_width: Option<f64>, title: &str) ->
     histogram_png(&h)
 }
 
-fn derr<E: std::fmt::Display>(e: E) -> RenderError {
-    RenderError::Draw(e.to_string())
-}
+const BAR_RGB: [u8; 3] = [110, 150, 200];
+const BAR_EDGE_RGB: [u8; 3] = [40, 70, 120];
 
 /// Draw the histogram as a PNG.
 pub fn histogram_png(plot: &HistogramPlot) -> Result<Vec<u8>, RenderError> {
@@ -133,95 +136,52 @@ pub fn histogram_png(plot: &HistogramPlot) -> Result<Vec<u8>, RenderError> {
     }
     let width = plot.bin_width.unwrap_or_else(|| auto_bin_width(&plot.values));
     let bins = histogram_bins(&plot.values, width)?;
-    let x_lo = bins.start;
-    let x_hi = bins.edge(bins.counts.len());
+    let (x_lo, x_hi) = (bins.start, bins.edge(bins.counts.len()));
     let curve_pts: Vec<(f64, f64)> = plot.curves.iter().flat_map(|s| s.points()).collect();
     let max_count = bins.counts.iter().copied().max().unwrap_or(0) as f64;
     let y_top = curve_pts.iter().map(|p| p.1).fold(max_count, f64::max).max(1.0) * 1.08;
     let (x0, x1) = padded_range([x_lo, x_hi].into_iter(), 0.02).unwrap_or((x_lo, x_hi));
-    let p = units::display_prefix(x0, x1, &plot.unit);
-    let s = 1.0 / p.factor;
-    let (x0, x1) = (x0 * s, x1 * s);
 
-    let text = rgb(TEXT_RGB);
-    let mut canvas = Canvas::new(w, h)?;
-    {
-        let backend = canvas.backend()?;
-        let root = backend.into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(ellipsize(&plot.title, 80), font(19.0, true).color(&text))
-            .margin(16)
-            .x_label_area_size(52)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, 0.0..y_top)
-            .map_err(derr)?;
-        let xf = tick_format(x1 - x0);
-        let yf = tick_format(y_top);
-        chart
-            .configure_mesh()
-            .x_desc(units::axis_label(&plot.quantity, p, &plot.unit))
-            .y_desc("Count")
-            .axis_desc_style(font(15.0, false).color(&text))
-            .label_style(font(13.0, false).color(&text))
-            .x_label_formatter(&xf)
-            .y_label_formatter(&yf)
-            .disable_x_mesh()
-            .bold_line_style(RGBColor(225, 225, 225))
-            .light_line_style(RGBColor(244, 244, 244))
-            .axis_style(RGBColor(60, 60, 60))
-            .draw()
-            .map_err(derr)?;
-        let fill = RGBColor(110, 150, 200).filled();
-        let edge = RGBColor(40, 70, 120).stroke_width(1);
-        let bars = bins.counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, c)| {
-            let (a, b) = (bins.edge(i) * s, bins.edge(i + 1) * s);
-            [Rectangle::new([(a, 0.0), (b, *c as f64)], fill), Rectangle::new([(a, 0.0), (b, *c as f64)], edge)]
-        });
-        chart.draw_series(bars.flatten()).map_err(derr)?;
-        for (k, c) in plot.curves.iter().enumerate() {
-            let st = rgb(PALETTE[(k + 1) % PALETTE.len()]).stroke_width(2);
-            let pts: Vec<(f64, f64)> = c.points().map(|(x, y)| (x * s, y)).collect();
-            chart
-                .draw_series(LineSeries::new(pts, st))
-                .map_err(derr)?
-                .label(ellipsize(&c.name, 40))
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], st));
+    let mut c = Canvas::new(w, h)?;
+    let x = Axis::new(x0, x1, &plot.quantity, &plot.unit, 8);
+    let mut y = Axis::plain(0.0, y_top, "Count", 6);
+    // Counts are whole numbers: no tick between integers.
+    y.ticks.retain(|(v, _)| v.fract() == 0.0);
+    let chart = Chart::new(&c, &plot.title, x, y)?;
+    let clip = chart.clip();
+    chart.draw_grid(&mut c);
+    let mut tops = Vec::new();
+    for (i, &n) in bins.counts.iter().enumerate() {
+        let (xa, yb) = chart.px((bins.edge(i), 0.0));
+        let (xb, yt) = chart.px((bins.edge(i + 1), n as f64));
+        tops.push(((xa + xb) / 2.0, yt));
+        if n == 0 {
+            continue;
         }
-        if !plot.curves.is_empty() {
-            let tops: Vec<(f64, f64)> =
-                bins.counts.iter().enumerate().map(|(i, c)| ((bins.edge(i) + 0.5 * bins.width) * s, *c as f64)).collect();
-            let corner = emptiest_corner(&tops, (x0, x1), (0.0, y_top), (0.3, 0.3));
-            chart
-                .configure_series_labels()
-                .position(corner)
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(150, 150, 150))
-                .label_font(font(13.0, false).color(&text))
-                .draw()
-                .map_err(derr)?;
+        let (xa, xb, yt, yb) = (xa.round(), xb.round(), yt.round(), yb.round());
+        c.fill_rect_f((xa, yt), (xb, yb), clip, BAR_RGB);
+        for (p, q) in [((xa, yt), (xb, yt)), ((xa, yt), (xa, yb)), ((xb, yt), (xb, yb))] {
+            c.line(p, q, 1, clip, BAR_EDGE_RGB);
         }
-        let note = format!(
-            "n = {} · bin width {}",
-            bins.total(),
-            if plot.unit.trim().is_empty() {
-                units::format_sig(bins.width, 4)
-            } else {
-                units::format_quantity(bins.width, &plot.unit)
-            }
-        );
-        let grey = rgb(GREY_RGB);
-        root.draw_text(
-            &note,
-            &font(12.0, false).color(&grey).pos(plotters::style::text_anchor::Pos::new(
-                plotters::style::text_anchor::HPos::Right,
-                plotters::style::text_anchor::VPos::Bottom,
-            )),
-            (w as i32 - 12, h as i32 - 6),
-        )
-        .map_err(derr)?;
-        root.present().map_err(derr)?;
     }
-    canvas.to_png()
+    let mut legend = Vec::new();
+    for (k, s) in plot.curves.iter().enumerate() {
+        let col = PALETTE[(k + 1) % PALETTE.len()];
+        let pts: Vec<(f64, f64)> = s.points().map(|p| chart.px(p)).collect();
+        c.polyline(&pts, 2, clip, col);
+        legend.push((Sample::Line(col, 2), s.name.clone()));
+    }
+    chart.draw_axes(&mut c)?;
+    chart.draw_legend(&mut c, &legend, &tops)?;
+    let bw = if plot.unit.trim().is_empty() {
+        units::format_sig(bins.width, 4)
+    } else {
+        units::format_quantity(bins.width, &plot.unit)
+    };
+    let note = format!("n = {}, bin width {bw}", bins.total());
+    let (nw, _) = c.text_size(&note, 12.0, false)?;
+    c.text((w - 10 - nw) as i32, h as i32 - 12, &note, 12.0, false, Align::Left, GREY_RGB, false)?;
+    c.to_png()
 }
 
 #[cfg(test)]

@@ -101,7 +101,10 @@ impl MapLayout {
             let b = ((i as u64 + 1) * d as u64).div_ceil(n as u64);
             ((a + b.max(a + 1)) / 2) as u32
         };
-        (self.map_x + sx(x, image.nx, self.map_w).min(self.map_w - 1), self.map_y + sx(y, image.ny, self.map_h).min(self.map_h - 1))
+        (
+            self.map_x + sx(x, image.nx, self.map_w).min(self.map_w - 1),
+            self.map_y + sx(y, image.ny, self.map_h).min(self.map_h - 1),
+        )
     }
 }
 
@@ -181,9 +184,19 @@ pub fn color_limits(image: &Image, limits: &ColorLimits, symmetric: bool) -> (f6
     (lo, hi)
 }
 
+/// The shortest displayed side, px: a 300×2 line of curves is stretched to this so it
+/// stays visible (the footnote then says the map is not to scale).
+const MIN_SIDE: u32 = 24;
+
 /// Displayed map size: integer nearest-neighbour magnification for square pixels that fit
-/// at least once; otherwise the physical aspect ratio fitted into `map_px`.
+/// at least once; otherwise the physical aspect ratio fitted into `map_px`; never thinner
+/// than [`MIN_SIDE`].
 fn display_size(image: &Image, map_px: u32) -> (u32, u32) {
+    let (w, h) = display_size_to_scale(image, map_px);
+    (w.max(MIN_SIDE), h.max(MIN_SIDE))
+}
+
+fn display_size_to_scale(image: &Image, map_px: u32) -> (u32, u32) {
     let target = map_px.clamp(16, 4000) as f64;
     let (nx, ny) = (image.nx as f64, image.ny as f64);
     let aspect = match image.size_m {
@@ -230,7 +243,8 @@ fn texts(image: &Image, style: &MapStyle, limits: (f64, f64), scale_len: Option<
     let (lo, hi) = (limits.0 / prefix.factor, limits.1 / prefix.factor);
     let step = units::nice_step(hi - lo, 5);
     let dec = units::decimals_for_step(step);
-    let tick_labels = units::ticks(lo, hi, step).into_iter().map(|v| (v * prefix.factor, units::format_fixed(v, dec))).collect();
+    let tick_labels =
+        units::ticks(lo, hi, step).into_iter().map(|v| (v * prefix.factor, units::format_fixed(v, dec))).collect();
     let scale_label = scale_len.map(|l| units::format_quantity(l, "m")).unwrap_or_default();
     let n = image.nx * image.ny;
     let n_invalid = (0..n).filter(|&i| valid(image, i).is_none()).count();
@@ -250,6 +264,9 @@ fn texts(image: &Image, style: &MapStyle, limits: (f64, f64), scale_len: Option<
     }
     if downsampled {
         note.push_str(" · shown block-averaged");
+    }
+    if display_size(image, style.map_px) != display_size_to_scale(image, style.map_px) {
+        note.push_str(" · stretched, not to scale");
     }
     if physical_size(image).is_none() {
         note.push_str(" · physical size unknown");
@@ -287,9 +304,13 @@ fn layout_and_texts(image: &Image, style: &MapStyle) -> Result<(MapLayout, Texts
 
     let below = map_y + map_h.max(colorbar_h) + 16;
     let scale_bar = match (scale_len, physical_size(image)) {
-        (Some(len), Some((lx, _))) if len > 0.0 => {
-            Some(ScaleBar { x: map_x, y: below, len_px: (len / lx * map_w as f64).round() as u32, thickness: 5, length_m: len })
-        }
+        (Some(len), Some((lx, _))) if len > 0.0 => Some(ScaleBar {
+            x: map_x,
+            y: below,
+            len_px: (len / lx * map_w as f64).round() as u32,
+            thickness: 5,
+            length_m: len,
+        }),
         _ => None,
     };
     let note_y = below + if scale_bar.is_some() { 24 } else { 0 };
@@ -410,6 +431,7 @@ mod tests {
         assert_eq!(display_size(&ramp(25, 25), 420), (400, 400));
         assert_eq!(display_size(&ramp(1, 1), 420), (420, 420));
         assert_eq!(display_size(&ramp(1000, 500), 420), (420, 210));
+        assert_eq!(display_size(&ramp(300, 2), 420), (300, 24));
         let mut im = ramp(10, 10);
         im.size_m = Some((2e-6, 1e-6));
         assert_eq!(display_size(&im, 400), (400, 200));

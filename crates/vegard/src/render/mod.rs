@@ -10,6 +10,7 @@
 //! - output files are written with [`write_atomic`] (no half-written file is ever visible).
 
 pub mod atomic;
+mod axes;
 mod canvas;
 pub mod colormap;
 mod colormap_tables;

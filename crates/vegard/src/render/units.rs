@@ -62,7 +62,8 @@ pub fn prefix_for_range(lo: f64, hi: f64) -> SiPrefix {
 /// "MPa") is left alone too (prefixing again would give nonsense like "knm").
 pub fn takes_prefix(unit: &str) -> bool {
     let u = unit.trim();
-    if u.is_empty() || matches!(u, "%" | "°" | "deg" | "a.u." | "arb. u." | "1" | "counts" | "px" | "pixel" | "pixels") {
+    if u.is_empty() || matches!(u, "%" | "°" | "deg" | "a.u." | "arb. u." | "1" | "counts" | "px" | "pixel" | "pixels")
+    {
         return false;
     }
     split_prefix(u).0 == NO_PREFIX
