@@ -1,0 +1,463 @@
+//! 2-D maps as PNG: the map (nearest-neighbour upscaled so a 25×25 force map is readable,
+//! block-averaged when larger than the display), a colour bar labelled with quantity and
+//! prefixed unit, a scale bar of a round physical length, a title and a one-line footnote
+//! (colour map, limits, invalid pixel count). Invalid pixels are white.
+//!
+//! Layout (all in pixels, see [`MapLayout`]):
+//! ```text
+//!  Title
+//!  ┌──────────────┐  ┌─┐ 120
+//!  │     map      │  │ │ 100   DMT modulus (MPa)  (rotated)
+//!  └──────────────┘  └─┘  80
+//!  ━━━━━ 1 µm
+//!  viridis · full range · 12 of 625 pixels invalid (white)
+//! ```
+
+use crate::data::Image;
+
+use super::RenderError;
+use super::canvas::{Align, Canvas, FRAME_RGB, GREY_RGB, TEXT_RGB, ellipsize};
+use super::colormap::{Colormap, INVALID_RGB};
+use super::units;
+
+/// How the colour scale's ends are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum ColorLimits {
+    /// Minimum to maximum of the valid pixels.
+    Full,
+    /// Percentiles (0–100) of the valid pixels, e.g. (1, 99): robust against a few outliers
+    /// (failed fits) that would otherwise squeeze every other pixel into one colour.
+    Percentiles(f64, f64),
+    /// Fixed limits in SI units (to compare maps on one scale).
+    Fixed(f64, f64),
+}
+
+/// How to draw a map.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapStyle {
+    /// Title above the map; `None`: the image name.
+    pub title: Option<String>,
+    /// Quantity on the colour bar ("DMT modulus"); `None`: the image name.
+    pub quantity: Option<String>,
+    pub colormap: Colormap,
+    pub limits: ColorLimits,
+    /// Make the limits symmetric about zero (±max |limit|), for signed data on a
+    /// diverging map.
+    pub symmetric: bool,
+    /// Longest side of the map on screen, px (the map is scaled to about this size).
+    pub map_px: u32,
+    /// Draw a scale bar when the physical size is known.
+    pub scale_bar: bool,
+}
+
+impl Default for MapStyle {
+    fn default() -> Self {
+        MapStyle {
+            title: None,
+            quantity: None,
+            colormap: Colormap::Viridis,
+            limits: ColorLimits::Full,
+            symmetric: false,
+            map_px: 420,
+            scale_bar: true,
+        }
+    }
+}
+
+/// A scale bar: a black bar of `len_px` × `thickness` px at (x, y) standing for `length_m`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScaleBar {
+    pub x: u32,
+    pub y: u32,
+    pub len_px: u32,
+    pub thickness: u32,
+    pub length_m: f64,
+}
+
+/// Where everything goes in a map picture. Source pixel (x, y) covers the display pixels
+/// `map_x + [x·map_w/nx, (x+1)·map_w/nx)` (rounded down), likewise in y.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapLayout {
+    pub width: u32,
+    pub height: u32,
+    pub map_x: u32,
+    pub map_y: u32,
+    pub map_w: u32,
+    pub map_h: u32,
+    pub colorbar_x: u32,
+    pub colorbar_y: u32,
+    pub colorbar_w: u32,
+    pub colorbar_h: u32,
+    pub scale_bar: Option<ScaleBar>,
+    /// Colour limits used (SI): `lo` maps to the bottom of the colour bar, `hi` to its top.
+    pub limits: (f64, f64),
+}
+
+impl MapLayout {
+    /// Centre (screen x, y) of source pixel (x, y).
+    pub fn pixel_center(&self, image: &Image, x: usize, y: usize) -> (u32, u32) {
+        let sx = |i: usize, n: usize, d: u32| {
+            let a = (i as u64 * d as u64).div_ceil(n as u64);
+            let b = ((i as u64 + 1) * d as u64).div_ceil(n as u64);
+            ((a + b.max(a + 1)) / 2) as u32
+        };
+        (
+            self.map_x + sx(x, image.nx, self.map_w).min(self.map_w - 1),
+            self.map_y + sx(y, image.ny, self.map_h).min(self.map_h - 1),
+        )
+    }
+}
+
+const PAD: u32 = 16;
+const TITLE_H: u32 = 40;
+const BAR_GAP: u32 = 18;
+const BAR_W: u32 = 20;
+const TICK_LEN: u32 = 5;
+const LABEL_SIZE: f64 = 14.0;
+const QUANTITY_SIZE: f64 = 15.0;
+const TITLE_SIZE: f64 = 19.0;
+const NOTE_SIZE: f64 = 12.0;
+const MIN_BAR_H: u32 = 160;
+
+/// The valid value at index i (mask true and finite).
+fn valid(image: &Image, i: usize) -> Option<f64> {
+    match (image.mask.get(i), image.data.get(i)) {
+        (Some(true), Some(v)) if v.is_finite() => Some(*v),
+        _ => None,
+    }
+}
+
+fn check(image: &Image) -> Result<(), RenderError> {
+    let n = image.nx.checked_mul(image.ny).ok_or_else(|| RenderError::Invalid("map size overflows".into()))?;
+    if n == 0 {
+        return Err(RenderError::Invalid(format!("map '{}' is {}×{} pixels", image.name, image.nx, image.ny)));
+    }
+    if image.data.len() != n || image.mask.len() != n {
+        return Err(RenderError::Invalid(format!(
+            "map '{}' is {}×{} but holds {} values and {} mask entries",
+            image.name,
+            image.nx,
+            image.ny,
+            image.data.len(),
+            image.mask.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Percentile `p` (0–100) of sorted values, linear between order statistics
+/// (Hyndman & Fan 1996 definition 7, numpy's default).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let p = p.clamp(0.0, 100.0) / 100.0;
+    let h = p * (sorted.len() - 1) as f64;
+    let (i, f) = (h.floor() as usize, h - h.floor());
+    match sorted.get(i + 1) {
+        Some(next) => sorted[i] + f * (next - sorted[i]),
+        None => sorted[i],
+    }
+}
+
+/// The colour limits (lo < hi, both finite) for `image`. With no valid pixel the limits
+/// are (0, 1); a constant map gets a small range around its value so it shows the middle
+/// colour instead of dividing by zero.
+pub fn color_limits(image: &Image, limits: &ColorLimits, symmetric: bool) -> (f64, f64) {
+    let mut vals: Vec<f64> = (0..image.data.len().min(image.mask.len())).filter_map(|i| valid(image, i)).collect();
+    let (mut lo, mut hi) = match *limits {
+        ColorLimits::Fixed(a, b) if a.is_finite() && b.is_finite() && a != b => (a.min(b), a.max(b)),
+        _ if vals.is_empty() => (0.0, 1.0),
+        ColorLimits::Percentiles(a, b) if a.is_finite() && b.is_finite() => {
+            vals.sort_by(f64::total_cmp);
+            (percentile(&vals, a.min(b)), percentile(&vals, a.max(b)))
+        }
+        _ => vals.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v))),
+    };
+    if symmetric {
+        let m = lo.abs().max(hi.abs());
+        (lo, hi) = (-m, m);
+    }
+    if hi - lo <= f64::EPSILON * lo.abs().max(hi.abs()) || !(hi - lo).is_finite() {
+        let c = 0.5 * (lo + hi);
+        let half = if c == 0.0 || !c.is_finite() { 1.0 } else { 0.05 * c.abs() };
+        let c = if c.is_finite() { c } else { 0.0 };
+        (lo, hi) = (c - half, c + half);
+    }
+    (lo, hi)
+}
+
+/// The shortest displayed side, px: a 300×2 line of curves is stretched to this so it
+/// stays visible (the footnote then says the map is not to scale).
+const MIN_SIDE: u32 = 24;
+
+/// Displayed map size: integer nearest-neighbour magnification for square pixels that fit
+/// at least once; otherwise the physical aspect ratio fitted into `map_px`; never thinner
+/// than [`MIN_SIDE`].
+fn display_size(image: &Image, map_px: u32) -> (u32, u32) {
+    let (w, h) = display_size_to_scale(image, map_px);
+    (w.max(MIN_SIDE), h.max(MIN_SIDE))
+}
+
+fn display_size_to_scale(image: &Image, map_px: u32) -> (u32, u32) {
+    let target = map_px.clamp(16, 4000) as f64;
+    let (nx, ny) = (image.nx as f64, image.ny as f64);
+    let aspect = match image.size_m {
+        Some((lx, ly)) if lx > 0.0 && ly > 0.0 && lx.is_finite() && ly.is_finite() => lx / ly,
+        _ => nx / ny,
+    };
+    let square_pixels = ((aspect / (nx / ny)) - 1.0).abs() < 1e-3;
+    let k = (target / nx.max(ny)).floor();
+    if square_pixels && k >= 1.0 {
+        return ((nx * k) as u32, (ny * k) as u32);
+    }
+    if aspect >= 1.0 {
+        (target as u32, ((target / aspect).round() as u32).max(1))
+    } else {
+        (((target * aspect).round() as u32).max(1), target as u32)
+    }
+}
+
+/// Source index range [lo, hi) shown by display pixel `d` of `dn` along an axis of `n`.
+fn source_range(d: u32, dn: u32, n: usize) -> (usize, usize) {
+    let lo = (d as u64 * n as u64 / dn as u64) as usize;
+    let hi = ((d as u64 + 1) * n as u64 / dn as u64) as usize;
+    (lo.min(n - 1), hi.max(lo + 1).min(n))
+}
+
+/// A physical size we can use for a scale bar.
+fn physical_size(image: &Image) -> Option<(f64, f64)> {
+    image.size_m.filter(|(x, y)| x.is_finite() && y.is_finite() && *x > 0.0 && *y > 0.0)
+}
+
+struct Texts {
+    title: String,
+    quantity_label: String,
+    tick_labels: Vec<(f64, String)>,
+    scale_label: String,
+    note: String,
+}
+
+fn texts(image: &Image, style: &MapStyle, limits: (f64, f64), scale_len: Option<f64>, downsampled: bool) -> Texts {
+    let title = ellipsize(style.title.as_deref().unwrap_or(&image.name), 90);
+    let quantity = ellipsize(style.quantity.as_deref().unwrap_or(&image.name), 60);
+    let prefix = units::display_prefix(limits.0, limits.1, &image.unit);
+    let quantity_label = units::axis_label(&quantity, prefix, &ellipsize(&image.unit, 16));
+    let (lo, hi) = (limits.0 / prefix.factor, limits.1 / prefix.factor);
+    let step = units::nice_step(hi - lo, 5);
+    let dec = units::decimals_for_step(step);
+    let tick_labels =
+        units::ticks(lo, hi, step).into_iter().map(|v| (v * prefix.factor, units::format_fixed(v, dec))).collect();
+    let scale_label = scale_len.map(|l| units::format_quantity(l, "m")).unwrap_or_default();
+    let n = image.nx * image.ny;
+    let n_invalid = (0..n).filter(|&i| valid(image, i).is_none()).count();
+    let limits_txt = match style.limits {
+        ColorLimits::Full => "full range".to_string(),
+        ColorLimits::Percentiles(a, b) => format!("{}–{} percentile", units::format_sig(a, 3), units::format_sig(b, 3)),
+        ColorLimits::Fixed(..) => "fixed limits".to_string(),
+    };
+    let mut note = format!("{} · {}×{} px · {limits_txt}", style.colormap.name(), image.nx, image.ny);
+    if style.symmetric {
+        note.push_str(", symmetric");
+    }
+    if n_invalid == n {
+        note.push_str(" · no valid pixel");
+    } else if n_invalid > 0 {
+        note.push_str(&format!(" · {n_invalid} of {n} pixels invalid (white)"));
+    }
+    if downsampled {
+        note.push_str(" · shown block-averaged");
+    }
+    if display_size(image, style.map_px) != display_size_to_scale(image, style.map_px) {
+        note.push_str(" · stretched, not to scale");
+    }
+    if physical_size(image).is_none() {
+        note.push_str(" · physical size unknown");
+    }
+    Texts { title, quantity_label, tick_labels, scale_label, note }
+}
+
+/// Compute the layout (and the texts that determine its width).
+fn layout_and_texts(image: &Image, style: &MapStyle) -> Result<(MapLayout, Texts), RenderError> {
+    check(image)?;
+    let limits = color_limits(image, &style.limits, style.symmetric);
+    let (map_w, map_h) = display_size(image, style.map_px);
+    let downsampled = (map_w as usize) < image.nx || (map_h as usize) < image.ny;
+    let scale_len = physical_size(image).filter(|_| style.scale_bar).map(|(lx, _)| units::nice_length(0.3 * lx));
+    let t = texts(image, style, limits, scale_len, downsampled);
+
+    let probe = Canvas::new(1, 1)?;
+    let mut label_w = 0;
+    for (_, s) in &t.tick_labels {
+        label_w = label_w.max(probe.text_size(s, LABEL_SIZE, false)?.0);
+    }
+    let (qty_w, _) = probe.text_size(&t.quantity_label, QUANTITY_SIZE, false)?;
+    let (title_w, _) = probe.text_size(&t.title, TITLE_SIZE, true)?;
+    let (note_w, _) = probe.text_size(&t.note, NOTE_SIZE, false)?;
+
+    let map_x = PAD;
+    let map_y = TITLE_H;
+    let colorbar_h = map_h.max(MIN_BAR_H);
+    // The quantity label runs along the colour bar; a long one makes the bar taller.
+    let colorbar_h = colorbar_h.max(qty_w + 10);
+    let colorbar_x = map_x + map_w + BAR_GAP;
+    let colorbar_y = map_y;
+    let right = colorbar_x + BAR_W + TICK_LEN + 4 + label_w + 12 + (QUANTITY_SIZE as u32 + 4) + PAD;
+    let width = right.max(PAD + title_w + PAD).max(PAD + note_w + PAD);
+
+    let below = map_y + map_h.max(colorbar_h) + 16;
+    let scale_bar = match (scale_len, physical_size(image)) {
+        (Some(len), Some((lx, _))) if len > 0.0 => Some(ScaleBar {
+            x: map_x,
+            y: below,
+            len_px: (len / lx * map_w as f64).round() as u32,
+            thickness: 5,
+            length_m: len,
+        }),
+        _ => None,
+    };
+    let note_y = below + if scale_bar.is_some() { 24 } else { 0 };
+    let height = note_y + 24;
+    let layout = MapLayout {
+        width,
+        height,
+        map_x,
+        map_y,
+        map_w,
+        map_h,
+        colorbar_x,
+        colorbar_y,
+        colorbar_w: BAR_W,
+        colorbar_h,
+        scale_bar,
+        limits,
+    };
+    Ok((layout, t))
+}
+
+/// The layout [`map_png`] uses for this image and style (for tests and for placing
+/// annotations).
+pub fn map_layout(image: &Image, style: &MapStyle) -> Result<MapLayout, RenderError> {
+    layout_and_texts(image, style).map(|(l, _)| l)
+}
+
+/// Draw `image` as a PNG.
+pub fn map_png(image: &Image, style: &MapStyle) -> Result<Vec<u8>, RenderError> {
+    let (l, t) = layout_and_texts(image, style)?;
+    let mut c = Canvas::new(l.width, l.height)?;
+    let (lo, hi) = l.limits;
+    let cm = style.colormap;
+
+    // The map: each display pixel shows the mean of the valid source pixels it covers
+    // (one pixel when magnifying); white if none is valid.
+    let col_ranges: Vec<(usize, usize)> = (0..l.map_w).map(|d| source_range(d, l.map_w, image.nx)).collect();
+    for dy in 0..l.map_h {
+        let (y0, y1) = source_range(dy, l.map_h, image.ny);
+        for (dx, &(x0, x1)) in col_ranges.iter().enumerate() {
+            let (mut sum, mut n) = (0.0, 0u32);
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    if let Some(v) = valid(image, y * image.nx + x) {
+                        sum += v;
+                        n += 1;
+                    }
+                }
+            }
+            let color = if n == 0 { INVALID_RGB } else { cm.map((sum / n as f64 - lo) / (hi - lo)) };
+            c.set((l.map_x + dx as u32) as i64, (l.map_y + dy) as i64, color);
+        }
+    }
+    c.frame_around(l.map_x as i64, l.map_y as i64, l.map_w as i64, l.map_h as i64, FRAME_RGB);
+
+    // Colour bar: row r (from the top) shows the colour of t = 1 − (r + ½)/h.
+    for r in 0..l.colorbar_h {
+        let tv = 1.0 - (r as f64 + 0.5) / l.colorbar_h as f64;
+        let color = cm.map(tv);
+        c.fill_rect(l.colorbar_x as i64, (l.colorbar_y + r) as i64, l.colorbar_w as i64, 1, color);
+    }
+    c.frame_around(l.colorbar_x as i64, l.colorbar_y as i64, l.colorbar_w as i64, l.colorbar_h as i64, FRAME_RGB);
+    let tick_x = l.colorbar_x + l.colorbar_w + 1;
+    for (v, s) in &t.tick_labels {
+        let frac = (v - lo) / (hi - lo);
+        let y = l.colorbar_y as f64 + (1.0 - frac) * l.colorbar_h as f64;
+        let y = (y.round() as i64).clamp(l.colorbar_y as i64, (l.colorbar_y + l.colorbar_h) as i64 - 1);
+        c.fill_rect(tick_x as i64, y, TICK_LEN as i64, 1, FRAME_RGB);
+        c.text((tick_x + TICK_LEN + 4) as i32, y as i32, s, LABEL_SIZE, false, Align::Left, TEXT_RGB, false)?;
+    }
+    let qty_x = l.width - PAD - (QUANTITY_SIZE as u32) / 2 - 2;
+    let qty_y = l.colorbar_y + l.colorbar_h / 2;
+    c.text(qty_x as i32, qty_y as i32, &t.quantity_label, QUANTITY_SIZE, false, Align::Center, TEXT_RGB, true)?;
+
+    // Title, scale bar, footnote.
+    c.text(l.map_x as i32, (TITLE_H / 2) as i32, &t.title, TITLE_SIZE, true, Align::Left, TEXT_RGB, false)?;
+    if let Some(sb) = l.scale_bar {
+        c.fill_rect(sb.x as i64, sb.y as i64, sb.len_px as i64, sb.thickness as i64, [0, 0, 0]);
+        let ty = (sb.y + sb.thickness / 2) as i32;
+        c.text((sb.x + sb.len_px + 8) as i32, ty, &t.scale_label, LABEL_SIZE, false, Align::Left, TEXT_RGB, false)?;
+    }
+    let note_y = l.height - 14;
+    c.text(l.map_x as i32, note_y as i32, &t.note, NOTE_SIZE, false, Align::Left, GREY_RGB, false)?;
+    c.to_png()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(nx: usize, ny: usize) -> Image {
+        let mut im = Image::new("ramp", "Pa", nx, ny);
+        for y in 0..ny {
+            for x in 0..nx {
+                im.set(x, y, (x + y * nx) as f64, true);
+            }
+        }
+        im
+    }
+
+    #[test]
+    fn limits_cover_edge_cases() {
+        let mut im = ramp(10, 10);
+        assert_eq!(color_limits(&im, &ColorLimits::Full, false), (0.0, 99.0));
+        let (lo, hi) = color_limits(&im, &ColorLimits::Percentiles(10.0, 90.0), false);
+        assert!((lo - 9.9).abs() < 1e-9 && (hi - 89.1).abs() < 1e-9, "{lo} {hi}");
+        assert_eq!(color_limits(&im, &ColorLimits::Fixed(5.0, 2.0), false), (2.0, 5.0));
+        assert_eq!(color_limits(&im, &ColorLimits::Full, true), (-99.0, 99.0));
+        im.data.iter_mut().for_each(|v| *v = 7.0);
+        let (lo, hi) = color_limits(&im, &ColorLimits::Full, false);
+        assert!(lo < 7.0 && hi > 7.0);
+        let empty = Image::new("e", "Pa", 3, 3);
+        assert_eq!(color_limits(&empty, &ColorLimits::Percentiles(1.0, 99.0), false), (0.0, 1.0));
+    }
+
+    #[test]
+    fn display_sizes() {
+        assert_eq!(display_size(&ramp(25, 25), 420), (400, 400));
+        assert_eq!(display_size(&ramp(1, 1), 420), (420, 420));
+        assert_eq!(display_size(&ramp(1000, 500), 420), (420, 210));
+        assert_eq!(display_size(&ramp(300, 2), 420), (300, 24));
+        let mut im = ramp(10, 10);
+        im.size_m = Some((2e-6, 1e-6));
+        assert_eq!(display_size(&im, 400), (400, 200));
+    }
+
+    #[test]
+    fn source_ranges_tile_the_axis() {
+        for (dn, n) in [(400u32, 25usize), (420, 1000), (7, 7), (420, 421)] {
+            let mut covered = vec![0; n];
+            for d in 0..dn {
+                let (a, b) = source_range(d, dn, n);
+                assert!(a < b && b <= n);
+                for c in &mut covered[a..b] {
+                    *c += 1;
+                }
+            }
+            assert!(covered.iter().all(|&c| c >= 1), "dn {dn} n {n}");
+        }
+    }
+
+    #[test]
+    fn inconsistent_images_are_errors_not_panics() {
+        let mut im = ramp(3, 3);
+        im.data.pop();
+        assert!(matches!(map_png(&im, &MapStyle::default()), Err(RenderError::Invalid(_))));
+        let im = Image::new("zero", "Pa", 0, 5);
+        assert!(map_png(&im, &MapStyle::default()).is_err());
+    }
+}
