@@ -66,14 +66,40 @@ def make_curve(rng, n_app, contact_frac, noise_n, tilt_n, exponent,
     return counts, ic, n_app
 
 
+def tied_simplex(force, method):
+    """True if lmfit's Nelder-Mead sees equal objective values in its initial simplex.
+
+    Then the vertex order depends on NumPy's (unstable, CPU-specific) argsort and
+    nanite's own result is not reproducible across machines.
+    """
+    import lmfit.minimizer as lm
+    values = []
+    orig = lm.Minimizer.penalty
+
+    def penalty(self, fvars):
+        val = orig(self, fvars)
+        values.append(float(val))
+        return val
+
+    lm.Minimizer.penalty = penalty
+    try:
+        poc.compute_poc(force, method)
+    finally:
+        lm.Minimizer.penalty = orig
+    nvar = {"fit_constant_line": 3, "fit_constant_polynomial": 5,
+            "fit_line_polynomial": 6}[method]
+    first = values[:nvar + 1]
+    return len(set(first)) < len(first)
+
+
 def nanite_reference(force):
     """Run nanite on the full force array, exactly as `fd["force"]`."""
     ref = {m: int(poc.compute_poc(force, m)) for m in METHODS}
+    tied = [m for m in METHODS if m.startswith("fit_") and tied_simplex(force, m)]
     # nanite's own preprocessing step on a minimal dict-like dataset
     data = {"force": np.array(force, copy=True)}
     preproc.preproc_correct_force_offset(data)
-    offset = float(force[0] - data["force"][0])
-    return ref, offset
+    return ref, float(data["force"][0]), tied
 
 
 def main():
@@ -106,7 +132,7 @@ def main():
     for k, spec in enumerate(specs):
         counts, ic, n_app = make_curve(rng, **spec)
         force = counts * LSB_N
-        ref, offset = nanite_reference(force)
+        ref, corrected0, tied = nanite_reference(force)
         curves.append({
             "name": f"synthetic-{k:02d}",
             "spec": spec,
@@ -114,9 +140,14 @@ def main():
             "n_approach": n_app,
             "force_counts": [int(c) for c in counts],
             "nanite_poc": ref,
-            "nanite_force_offset_n": offset,
+            # fits whose initial simplex has tied objective values (see tied_simplex)
+            "nanite_tied_simplex": tied,
+            # first force sample after nanite's correct_force_offset (exact float)
+            # as repr() text: serde_json's default float parser is not always
+            # correctly rounded, Rust's str::parse::<f64> is
+            "nanite_corrected_force0_n": repr(corrected0),
         })
-        print(f"{k:2d} n={counts.size:5d} ic={ic:5d} " +
+        print(f"{k:2d} n={counts.size:5d} ic={ic:5d} tied={tied} " +
               " ".join(f"{m[:12]}={v}" for m, v in ref.items()))
     out = {
         "description": "Synthetic force curves (vegard's own, CC0) with nanite's "
@@ -125,7 +156,7 @@ def main():
                        "bench/make_nanite_poc_fixture.py.",
         "nanite_version": nanite.__version__,
         "numpy_version": np.__version__,
-        "lsb_n": LSB_N,
+        "lsb_n": repr(LSB_N),
         "curves": curves,
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -63,7 +63,11 @@ fn ramp(curve: &ForceCurve, kind: &ChannelKind, what: &'static str) -> Result<Ve
 }
 
 /// Apply `f(ramp_index, value)` to a channel in every ramp segment.
-fn map_ramp(curve: &mut ForceCurve, kind: &ChannelKind, mut f: impl FnMut(usize, f64) -> f64) -> Result<(), PreprocessError> {
+fn map_ramp(
+    curve: &mut ForceCurve,
+    kind: &ChannelKind,
+    mut f: impl FnMut(usize, f64) -> f64,
+) -> Result<(), PreprocessError> {
     let start = first_approach(curve)?;
     let mut k = 0;
     for s in &mut curve.segments[start..] {
@@ -106,11 +110,12 @@ pub fn compute_tip_position(curve: &mut ForceCurve) -> Result<(), PreprocessErro
         {
             continue;
         }
-        let force = s.channel(&ChannelKind::Force).ok_or_else(|| PreprocessError::MissingChannel("force", s.name.clone()))?;
+        let force =
+            s.channel(&ChannelKind::Force).ok_or_else(|| PreprocessError::MissingChannel("force", s.name.clone()))?;
         check_unit(force, "force", "N")?;
-        let height = s.channel(&height_kind).ok_or_else(|| {
-            PreprocessError::MissingChannel("height (measured or piezo)", s.name.clone())
-        })?;
+        let height = s
+            .channel(&height_kind)
+            .ok_or_else(|| PreprocessError::MissingChannel("height (measured or piezo)", s.name.clone()))?;
         check_unit(height, "height", "m")?;
         let tip: Vec<f64> = height.data.iter().zip(&force.data).map(|(&h, &f)| h + f / k).collect();
         s.set_channel(Channel::new(ChannelKind::TipPosition, COMPUTED_TIP_POSITION_NAME, "m", tip));
@@ -432,9 +437,8 @@ mod tests {
         let mut c = ForceCurve::new(0);
         c.calibration = Calibration { spring_constant_n_per_m: Some(0.05), sensitivity_m_per_v: None };
         let h: Vec<f64> = (0..n).map(|i| 3e-6 - 1e-9 * i as f64).collect();
-        let f: Vec<f64> = (0..n)
-            .map(|i| offset + if i > ic { 1e-9 * ((i - ic) as f64 / 100.0).powf(1.5) } else { 0.0 })
-            .collect();
+        let f: Vec<f64> =
+            (0..n).map(|i| offset + if i > ic { 1e-9 * ((i - ic) as f64 / 100.0).powf(1.5) } else { 0.0 }).collect();
         let t: Vec<f64> = (0..n).map(|i| i as f64 * 1e-3).collect();
         for (kind, name, rev) in [(SegmentKind::Approach, "extend", false), (SegmentKind::Retract, "retract", true)] {
             let mut s = Segment::new(kind, name);
@@ -511,8 +515,8 @@ mod tests {
             }
         }
         compute_tip_position(&mut c).unwrap();
-        let t = correct_tilt(&mut c, ContactPointMethod::FitLinePolynomial, TiltRegion::All, TiltStrategy::Shift)
-            .unwrap();
+        let t =
+            correct_tilt(&mut c, ContactPointMethod::FitLinePolynomial, TiltRegion::All, TiltStrategy::Shift).unwrap();
         // slope against tip position; the tip moves as the height before contact
         assert!((t.slope - 1e-4).abs() < 1e-6, "{t:?}");
         // the line is pinned at the contact point: the baseline becomes flat at the force

@@ -154,10 +154,11 @@ pub fn contact_point_index_xy(
 ) -> Result<usize, PreprocessError> {
     let (raw, clipped_len) = contact_point_raw(tip_position_m, force_n, method)?;
     let idx = raw.unwrap_or((clipped_len / 2) as i64);
-    usize::try_from(idx)
-        .ok()
-        .filter(|&i| i < force_n.len())
-        .ok_or(PreprocessError::ContactPointOutOfRange { method: method.key(), index: idx, len: force_n.len() })
+    usize::try_from(idx).ok().filter(|&i| i < force_n.len()).ok_or(PreprocessError::ContactPointOutOfRange {
+        method: method.key(),
+        index: idx,
+        len: force_n.len(),
+    })
 }
 
 #[cfg(test)]

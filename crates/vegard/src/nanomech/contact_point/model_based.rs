@@ -47,13 +47,7 @@ pub fn index(z: Option<&[f64]>, force: &[f64], exponent: f64) -> Option<usize> {
     let sse = |c: usize| -> f64 {
         // sums for the normal equations of F = b + A g
         let (mut sg, mut sgg, mut sgf, mut sf) = (0.0, 0.0, 0.0, 0.0);
-        let g_of = |i: usize| -> f64 {
-            if i < c {
-                0.0
-            } else {
-                (s * (z[c] - z[i]) / zscale).max(0.0).powf(exponent)
-            }
-        };
+        let g_of = |i: usize| -> f64 { if i < c { 0.0 } else { (s * (z[c] - z[i]) / zscale).max(0.0).powf(exponent) } };
         for (i, &fi) in f.iter().enumerate() {
             let g = g_of(i);
             sg += g;
@@ -142,9 +136,8 @@ mod tests {
 
     #[test]
     fn recovers_contact_point_under_noise() {
-        for (k, &(n, ic, noise)) in [(500, 300, 2e-11), (1000, 400, 5e-11), (2000, 1700, 1e-10), (300, 60, 2e-11)]
-            .iter()
-            .enumerate()
+        for (k, &(n, ic, noise)) in
+            [(500, 300, 2e-11), (1000, 400, 5e-11), (2000, 1700, 1e-10), (300, 60, 2e-11)].iter().enumerate()
         {
             let (z, f) = curve(n, ic, noise, 7 + k as u64);
             let cp = index(Some(&z), &f, 1.5).unwrap();

@@ -38,7 +38,7 @@ impl Bound {
     }
 
     /// External value, clipped to the bounds as lmfit's `Parameter.value` setter does.
-    fn from_internal(self, u: f64) -> f64 {
+    fn to_external(self, u: f64) -> f64 {
         match self {
             Bound::Free => u,
             Bound::Lower(min) => {
@@ -89,7 +89,7 @@ pub(crate) fn minimize(
     // Objective on internal coordinates; None = evaluation budget exhausted (lmfit abort).
     let mut func = |u: &[f64]| -> Result<Option<f64>, NonFiniteResidual> {
         for ((e, &ui), b) in ext.iter_mut().zip(u).zip(bounds) {
-            *e = b.from_internal(ui);
+            *e = b.to_external(ui);
         }
         nfev += 1;
         if nfev > max_nfev {
@@ -130,10 +130,10 @@ pub(crate) fn minimize(
 
     let mut iterations = 1usize;
     while iterations < maxiter {
-        let xspread = sim[1..].iter().flat_map(|s| s.iter().zip(&sim[0]).map(|(a, b)| (a - b).abs())).fold(
-            f64::NEG_INFINITY,
-            |m, v| if v > m || v.is_nan() { v } else { m },
-        );
+        let xspread = sim[1..]
+            .iter()
+            .flat_map(|s| s.iter().zip(&sim[0]).map(|(a, b)| (a - b).abs()))
+            .fold(f64::NEG_INFINITY, |m, v| if v > m || v.is_nan() { v } else { m });
         let fspread = fsim[1..]
             .iter()
             .map(|f| (fsim[0] - f).abs())
@@ -208,10 +208,16 @@ pub(crate) fn minimize(
 }
 
 fn external(u: &[f64], bounds: &[Bound]) -> Vec<f64> {
-    u.iter().zip(bounds).map(|(&v, b)| b.from_internal(v)).collect()
+    u.iter().zip(bounds).map(|(&v, b)| b.to_external(v)).collect()
 }
 
-/// `np.argsort(fsim)` (stable for these short arrays) and reorder the simplex.
+/// Sort the simplex by objective value (SciPy: `np.argsort(fsim)`).
+///
+/// Known limit: NumPy ≥ 2 on x86 sorts these short arrays with x86-simd-sort's bitonic
+/// networks (AVX2/AVX-512), which order *equal* values differently from a stable sort and
+/// differently per CPU. Equal objective values only occur when a parameter has no effect
+/// on the residual (e.g. the polynomial parameters when no sample lies beyond x0); there
+/// nanite's own result depends on the machine, and ours may differ from it.
 fn sort_simplex(sim: &mut Vec<Vec<f64>>, fsim: &mut Vec<f64>) {
     let mut idx: Vec<usize> = (0..fsim.len()).collect();
     idx.sort_by(|&a, &b| fsim[a].total_cmp(&fsim[b]));
@@ -238,7 +244,7 @@ mod tests {
     fn bounds_round_trip_and_hold() {
         for b in [Bound::Free, Bound::Lower(1e-3), Bound::Both(1e-3, 500.0)] {
             let u = b.to_internal(7.5);
-            assert!((b.from_internal(u) - 7.5).abs() < 1e-12);
+            assert!((b.to_external(u) - 7.5).abs() < 1e-12);
         }
         // optimum outside the bound: the fit stays at the bound
         let out = minimize(&[2.0], &[Bound::Lower(1.0)], 1, |p, r| r[0] = p[0] + 5.0).unwrap();

@@ -119,8 +119,14 @@ pub fn fit_line_polynomial(force: &[f64]) -> Result<Option<i64>, PreprocessError
     // x0 = 0 gives 0/0 or y/0 in nanite, which lmfit then rejects: same error here.
     let m0 = s.y[s.x0] / s.x0 as f64;
     let init = [s.d, s.x0 as f64, m0, tail, n as f64, 0.5];
-    let bounds =
-        [Bound::Free, Bound::Free, Bound::Free, Bound::Both(1e-3, 100.0 * tail), Bound::Lower(1e-3), Bound::Lower(1e-3)];
+    let bounds = [
+        Bound::Free,
+        Bound::Free,
+        Bound::Free,
+        Bound::Both(1e-3, 100.0 * tail),
+        Bound::Lower(1e-3),
+        Bound::Lower(1e-3),
+    ];
     let y = &s.y;
     let out = minimize(&init, &bounds, n, |p, r| {
         let (d, x0, m, a, b, c) = (p[0], p[1], p[2], p[3], p[4], p[5]);
