@@ -1,10 +1,12 @@
 //! `vegard`: the command line. A thin shell over the library: parse flags, call pure
 //! analysis functions, write products atomically, show progress.
 
+mod demo;
 mod export;
 mod info;
 mod models;
 mod nanomech;
+mod products;
 mod synth;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the main job on embedded example data and write an HTML report.
+    Demo(demo::Args),
     /// Print what a file holds: format, curves, grid, channels, calibration, metadata.
     Info(info::Args),
     /// Force curves → modulus, adhesion, deformation, dissipation (maps for force volumes).
@@ -33,6 +37,7 @@ enum Command {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
         Command::Info(a) => info::run(a),
         Command::Nanomech(a) => nanomech::run(a),
         Command::Models(a) => models::run(a),

@@ -346,7 +346,7 @@ pub fn analyse_curve(
         r.flags.push(Flag::MissingCalibration);
         return (r, None);
     }
-    if preprocess::compute_tip_position(&mut curve).is_err() || preprocess::correct_force_offset(&mut curve).is_err() {
+    if preprocess::compute_tip_position(&mut curve).is_err() || preprocess::correct_force_offset(&mut curve, preprocess::ForceOffsetMethod::BaselineMean).is_err() {
         r.flags.push(Flag::PreprocessFailed);
         return (r, None);
     }
@@ -362,7 +362,13 @@ pub fn analyse_curve(
         r.flags.push(Flag::PreprocessFailed);
         return (r, None);
     };
-    let fitted = fit_segment(x, f, setup, &mut r);
+    // Contact point as nanite computes it: on the force from the approach onwards (nanite
+    // cuts that at its first maximum, which may lie a few samples into the retract).
+    let cp_force: Option<Vec<f64>> = (setup.segment == SegmentKind::Approach).then(|| {
+        let first = curve.segments.iter().position(|g| g.kind == SegmentKind::Approach).unwrap_or(0);
+        curve.segments[first..].iter().filter_map(|g| g.data(&ChannelKind::Force)).flatten().copied().collect()
+    });
+    let fitted = fit_segment(x, f, cp_force.as_deref(), setup, &mut r);
     let detail = detail.then(|| CurveDetail {
         segments: curve
             .segments
@@ -405,16 +411,25 @@ fn qnm_channels(curve: &ForceCurve, r: &mut CurveResult) {
 }
 
 /// Fit the model on one segment; returns the fitted index range and parameter vector.
-fn fit_segment(x: &[f64], f: &[f64], setup: &Setup, r: &mut CurveResult) -> Option<((usize, usize), Vec<f64>)> {
+fn fit_segment(
+    x: &[f64],
+    f: &[f64],
+    cp_force: Option<&[f64]>,
+    setup: &Setup,
+    r: &mut CurveResult,
+) -> Option<((usize, usize), Vec<f64>)> {
     let s = &setup.settings;
     let adhesive = is_adhesive(&s.model);
-    // Contact point by the chosen method (approach-type data: force rising at the end).
-    let cp_index = match setup.segment {
-        SegmentKind::Retract => {
-            let rev: Vec<f64> = f.iter().rev().copied().collect();
-            contact_point::contact_point_index(&rev, setup.contact_point).ok().map(|i| f.len() - 1 - i)
+    // Contact point by the chosen method (approach-type data: force rising at the end; a
+    // retract is read backwards).
+    let cp_index = match (setup.segment, cp_force) {
+        (SegmentKind::Approach, Some(all)) => {
+            contact_point::contact_point_index(all, setup.contact_point).ok().map(|i| i.min(f.len() - 1))
         }
-        _ => contact_point::contact_point_index(f, setup.contact_point).ok(),
+        _ => {
+            let rev: Vec<f64> = f.iter().rev().copied().collect();
+            contact_point::contact_point_index(&rev, setup.contact_point).ok().map(|i| f.len() - 1 - i.min(f.len() - 1))
+        }
     };
     r.contact_point_index = cp_index;
     // Fit range: a force window, a crop, or everything.

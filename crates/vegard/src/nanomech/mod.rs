@@ -1,6 +1,7 @@
 //! Force-curve nanomechanics: preprocessing, contact point, contact models, fitting and the
 //! PeakForce-QNM channels (seed 002 §3.1 and §4.1; seed 004).
 
+pub mod analysis;
 pub mod channels;
 pub mod contact_point;
 pub mod fit;
