@@ -141,6 +141,13 @@ struct CurveProblem<'a> {
     /// Indices (into values) of the free parameters.
     free: [usize; MAX_PARAMS],
     n_free: usize,
+    /// Per-curve scratch (allocated once in `fit_curve`, reused by every iteration): the
+    /// in-contact indentations and forces, and the model's batch outputs.
+    delta: Vec<f64>,
+    y: Vec<f64>,
+    fm: Vec<f64>,
+    dfd: Vec<f64>,
+    grad: Vec<f64>,
 }
 
 impl CurveProblem<'_> {
@@ -160,45 +167,97 @@ impl NormalEquations for CurveProblem<'_> {
     fn n_residuals(&self) -> usize {
         self.x.len()
     }
-    fn evaluate(&self, u: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
-        let nf = self.n_free;
+    fn evaluate(&mut self, u: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
+        // Monomorphised for the usual sizes so the per-point accumulation lives in registers.
+        match self.n_free {
+            1 => self.evaluate_n::<1>(u, jtj, jtr),
+            2 => self.evaluate_n::<2>(u, jtj, jtr),
+            3 => self.evaluate_n::<3>(u, jtj, jtr),
+            4 => self.evaluate_n::<4>(u, jtj, jtr),
+            5 => self.evaluate_n::<5>(u, jtj, jtr),
+            6 => self.evaluate_n::<6>(u, jtj, jtr),
+            7 => self.evaluate_n::<7>(u, jtj, jtr),
+            _ => self.evaluate_n::<8>(u, jtj, jtr),
+        }
+    }
+}
+
+impl CurveProblem<'_> {
+    /// `JᵀJ`, `Jᵀr` and the sum of squares for `NF` free parameters: one pass to split the points
+    /// into out-of-contact (δ ≤ 0: common model value and gradient, only Σr and Σr² needed) and
+    /// in-contact ones, one batch model evaluation, one accumulation pass.
+    fn evaluate_n<const NF: usize>(&mut self, u: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
         let nm = self.nm;
-        lm::clear(jtj, jtr, nf);
         let v = self.values(u);
         let params = &v[..nm];
         let (xc, base) = (v[nm], v[nm + 1]);
-        // Full gradient layout: [∂F/∂params..., ∂F/∂x_c, ∂F/∂baseline], scaled.
+        let mut idx = [0usize; NF];
+        let mut sc = [0.0; NF];
+        for k in 0..NF {
+            idx[k] = self.free[k];
+            sc[k] = self.scale[self.free[k]];
+        }
+        // Full gradient layout: [∂F/∂params..., ∂F/∂x_c, ∂F/∂baseline].
         let mut full = [0.0; MAX_PARAMS + 2];
-        // Out of contact (δ ≤ 0) every point sees the same model value and gradient.
         let (f0, _) = self.model.force_with_gradient(0.0, params, self.tip, &mut full[..nm]);
-        let mut g0 = [0.0; MAX_PARAMS];
         full[nm] = 0.0;
         full[nm + 1] = 1.0;
-        for (k, &i) in self.free[..nf].iter().enumerate() {
-            g0[k] = full[i] * self.scale[i];
+        let mut g0 = [0.0; NF];
+        for k in 0..NF {
+            g0[k] = full[idx[k]] * sc[k];
         }
         let off0 = f0 + base;
-        let mut g = [0.0; MAX_PARAMS];
-        let mut ssr = 0.0;
+        let (mut n0, mut sr0, mut ssr0) = (0usize, 0.0, 0.0);
+        let mut m = 0;
         for (&x, &y) in self.x.iter().zip(self.f) {
             let delta = xc - x;
-            let r;
             if delta > 0.0 {
-                let (fm, dfd) = self.model.force_with_gradient(delta, params, self.tip, &mut full[..nm]);
-                full[nm] = dfd;
-                for (k, &i) in self.free[..nf].iter().enumerate() {
-                    g[k] = full[i] * self.scale[i];
-                }
-                r = fm + base - y;
-                lm::accumulate(jtj, jtr, &g, r, nf);
+                self.delta[m] = delta;
+                self.y[m] = y;
+                m += 1;
             } else {
-                r = off0 - y;
-                lm::accumulate(jtj, jtr, &g0, r, nf);
+                let r = off0 - y;
+                n0 += 1;
+                sr0 += r;
+                ssr0 += r * r;
+            }
+        }
+        self.model.force_with_gradient_batch(
+            &self.delta[..m],
+            params,
+            self.tip,
+            &mut self.fm[..m],
+            &mut self.dfd[..m],
+            &mut self.grad[..m * nm],
+        );
+        let mut a = [[0.0; NF]; NF];
+        let mut b = [0.0; NF];
+        let mut ssr = 0.0;
+        for i in 0..m {
+            full[..nm].copy_from_slice(&self.grad[i * nm..(i + 1) * nm]);
+            full[nm] = self.dfd[i];
+            let mut g = [0.0; NF];
+            for k in 0..NF {
+                g[k] = full[idx[k]] * sc[k];
+            }
+            let r = self.fm[i] + base - self.y[i];
+            for p in 0..NF {
+                b[p] += g[p] * r;
+                for q in p..NF {
+                    a[p][q] += g[p] * g[q];
+                }
             }
             ssr += r * r;
         }
-        lm::symmetrize(jtj, nf);
-        ssr
+        let n0 = n0 as f64;
+        for p in 0..NF {
+            jtr[p] = b[p] + g0[p] * sr0;
+            for q in p..NF {
+                jtj[p][q] = a[p][q] + n0 * g0[p] * g0[q];
+                jtj[q][p] = jtj[p][q];
+            }
+        }
+        ssr + ssr0
     }
 }
 
@@ -249,7 +308,8 @@ pub fn fit_curve(
     }
 
     // Data ranges for scaling and start values.
-    let (mut x_min, mut x_max, mut f_min, mut f_max) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x_min, mut x_max, mut f_min, mut f_max) =
+        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
     for (&x, &f) in x_m.iter().zip(force_n) {
         x_min = x_min.min(x);
         x_max = x_max.max(x);
@@ -257,7 +317,8 @@ pub fn fit_curve(
         f_max = f_max.max(f);
     }
     let x_span = x_max - x_min;
-    if !(x_span > 0.0) {
+    // (NaN spans are impossible here: all x are finite.)
+    if x_span <= 0.0 {
         return Err(FitError::DegenerateAxis);
     }
     let f_span = if f_max > f_min { f_max - f_min } else { f_max.abs().max(1e-12) };
@@ -281,19 +342,31 @@ pub fn fit_curve(
         if f0.is_finite() { f0 } else { 0.0 }
     };
     v0[nm + 1] = if b_given { opts.baseline_n } else { far - adhesive_offset(&v0, &mut scratch) };
+    // Per-curve scratch, reused by the start-value pass and every LM iteration.
+    let mut delta = vec![0.0; n];
+    let mut y = vec![0.0; n];
+    let mut fm = vec![0.0; n];
+    let mut dfd = vec![0.0; n];
+    let mut grad = vec![0.0; n * nm];
     // Rescale the modulus to the data when no start was given: F − F(0) is proportional to E* for
     // every model here (exactly, or nearly for JKR), so one linear least-squares pass gives it.
     if opts.init.is_empty() && !is_fixed[0] {
         let e_try = v0[0];
-        let (mut sgy, mut sgg) = (0.0, 0.0);
         let f_zero = adhesive_offset(&v0, &mut scratch);
-        for (&x, &y) in x_m.iter().zip(force_n) {
-            let d = cp0 - x;
-            if d > 0.0 {
-                let g = model.force(d, &v0[..nm], tip) - f_zero;
-                sgy += g * (y - v0[nm + 1] - f_zero);
-                sgg += g * g;
+        let mut m = 0;
+        for (&x, &f) in x_m.iter().zip(force_n) {
+            if cp0 - x > 0.0 {
+                delta[m] = cp0 - x;
+                y[m] = f - v0[nm + 1] - f_zero;
+                m += 1;
             }
+        }
+        model.force_with_gradient_batch(&delta[..m], &v0[..nm], tip, &mut fm[..m], &mut dfd[..m], &mut grad[..m * nm]);
+        let (mut sgy, mut sgg) = (0.0, 0.0);
+        for i in 0..m {
+            let g = fm[i] - f_zero;
+            sgy += g * y[i];
+            sgg += g * g;
         }
         let ratio = sgy / sgg;
         if ratio.is_finite() && ratio > 0.0 {
@@ -350,9 +423,10 @@ pub fn fit_curve(
         k += 1;
     }
 
-    let problem = CurveProblem { model, tip, x: x_m, f: force_n, nm, v0, offset, scale, free, n_free };
+    let mut problem =
+        CurveProblem { model, tip, x: x_m, f: force_n, nm, v0, offset, scale, free, n_free, delta, y, fm, dfd, grad };
     let cfg = LmConfig { max_iterations: opts.max_iterations, ..LmConfig::default() };
-    let res = lm::minimize(&problem, &u0[..n_free], &lower[..n_free], &upper[..n_free], &cfg);
+    let res = lm::minimize(&mut problem, &u0[..n_free], &lower[..n_free], &upper[..n_free], &cfg);
     if !res.ssr.is_finite() || res.params().iter().any(|p| !p.is_finite()) {
         return Err(FitError::NoConvergence { model: name, reason: format!("{:?}", res.reason) });
     }

@@ -24,6 +24,9 @@
 //!
 //! All linear algebra is on fixed `[[f64; 8]; 8]` arrays (Cholesky).
 
+// Index loops read like the matrix formulas they implement.
+#![allow(clippy::needless_range_loop)]
+
 /// Largest number of parameters [`minimize`] handles.
 pub const MAX_PARAMS: usize = 8;
 
@@ -39,7 +42,7 @@ pub trait NormalEquations {
     /// At `p`, fill `jtj` (the leading p×p block, both triangles) with `JᵀJ` and `jtr` with
     /// `Jᵀr` where `J = ∂r/∂p`, and return the sum of squared residuals. Return a non-finite
     /// value if the model cannot be evaluated at `p`.
-    fn evaluate(&self, p: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64;
+    fn evaluate(&mut self, p: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64;
 }
 
 /// A least-squares problem given residual by residual.
@@ -66,7 +69,7 @@ impl<R: Residuals + ?Sized> NormalEquations for ResidualProblem<'_, R> {
     fn n_residuals(&self) -> usize {
         self.0.n_residuals()
     }
-    fn evaluate(&self, p: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
+    fn evaluate(&mut self, p: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
         let np = p.len();
         clear(jtj, jtr, np);
         let mut g = [0.0; MAX_PARAMS];
@@ -206,7 +209,7 @@ impl LmResult {
 
 /// Minimise `Σ rᵢ²` from `p0` within `[lower, upper]` (use ±∞ for unbounded).
 pub fn minimize<P: NormalEquations + ?Sized>(
-    problem: &P,
+    problem: &mut P,
     p0: &[f64],
     lower: &[f64],
     upper: &[f64],
@@ -509,7 +512,13 @@ mod tests {
         for analytic in [true, false] {
             let d = decay(analytic);
             let inf = f64::INFINITY;
-            let r = minimize(&ResidualProblem(&d), &[1.0, 0.5, 0.0], &[0.0, 1e-3, -inf], &[inf; 3], &LmConfig::default());
+            let r = minimize(
+                &mut ResidualProblem(&d),
+                &[1.0, 0.5, 0.0],
+                &[0.0, 1e-3, -inf],
+                &[inf; 3],
+                &LmConfig::default(),
+            );
             assert!(r.converged, "{:?}", r.reason);
             let want = [2.5, 1.7, 0.3];
             for j in 0..3 {
@@ -537,7 +546,7 @@ mod tests {
     #[test]
     fn rosenbrock_from_classic_start() {
         let inf = f64::INFINITY;
-        let r = minimize(&ResidualProblem(&Rosen), &[-1.2, 1.0], &[-inf; 2], &[inf; 2], &LmConfig::default());
+        let r = minimize(&mut ResidualProblem(&Rosen), &[-1.2, 1.0], &[-inf; 2], &[inf; 2], &LmConfig::default());
         assert!(r.converged, "{:?}", r.reason);
         assert!((r.params[0] - 1.0).abs() < 1e-8 && (r.params[1] - 1.0).abs() < 1e-8, "{:?}", r.params());
     }
@@ -545,13 +554,8 @@ mod tests {
     #[test]
     fn bound_is_respected_and_active() {
         // Constrain x ≤ 0.5: the constrained Rosenbrock minimum is x = 0.5, y = 0.25.
-        let r = minimize(
-            &ResidualProblem(&Rosen),
-            &[-1.2, 1.0],
-            &[-10.0, -10.0],
-            &[0.5, 10.0],
-            &LmConfig::default(),
-        );
+        let r =
+            minimize(&mut ResidualProblem(&Rosen), &[-1.2, 1.0], &[-10.0, -10.0], &[0.5, 10.0], &LmConfig::default());
         assert!(r.converged, "{:?}", r.reason);
         assert!((r.params[0] - 0.5).abs() < 1e-12, "x = {}", r.params[0]);
         assert!((r.params[1] - 0.25).abs() < 1e-8, "y = {}", r.params[1]);
@@ -579,7 +583,8 @@ mod tests {
     fn standard_errors_match_ordinary_least_squares() {
         let t: Vec<f64> = (0..20).map(|i| i as f64).collect();
         // Deterministic "noise" pattern.
-        let y: Vec<f64> = t.iter().enumerate().map(|(i, &t)| 1.0 + 0.5 * t + 0.1 * ((i * 7 % 5) as f64 - 2.0)).collect();
+        let y: Vec<f64> =
+            t.iter().enumerate().map(|(i, &t)| 1.0 + 0.5 * t + 0.1 * ((i * 7 % 5) as f64 - 2.0)).collect();
         let n = t.len() as f64;
         let (st, stt) = (t.iter().sum::<f64>(), t.iter().map(|t| t * t).sum::<f64>());
         let (sy, sty) = (y.iter().sum::<f64>(), t.iter().zip(&y).map(|(t, y)| t * y).sum::<f64>());
@@ -591,7 +596,7 @@ mod tests {
         let (se_a, se_b) = ((s2 * stt / det).sqrt(), (s2 * n / det).sqrt());
         let l = Line { t, y };
         let inf = f64::INFINITY;
-        let r = minimize(&ResidualProblem(&l), &[0.0, 0.0], &[-inf; 2], &[inf; 2], &LmConfig::default());
+        let r = minimize(&mut ResidualProblem(&l), &[0.0, 0.0], &[-inf; 2], &[inf; 2], &LmConfig::default());
         assert!(r.converged);
         assert!((r.params[0] - a).abs() < 1e-9 && (r.params[1] - b).abs() < 1e-10);
         assert!((r.stderr[0] / se_a - 1.0).abs() < 1e-6, "{} vs {se_a}", r.stderr[0]);
@@ -600,7 +605,7 @@ mod tests {
 
     #[test]
     fn invalid_sizes_are_reported_not_panicked() {
-        let r = minimize(&ResidualProblem(&Rosen), &[0.0], &[0.0], &[1.0], &LmConfig::default());
+        let r = minimize(&mut ResidualProblem(&Rosen), &[0.0], &[0.0], &[1.0], &LmConfig::default());
         assert_eq!(r.reason, StopReason::InvalidProblem);
         assert!(!r.converged);
     }

@@ -49,4 +49,27 @@ impl ContactModel for HertzParaboloid {
         grad[0] = k * delta_m * des;
         (k * es * delta_m, 1.5 * k * es)
     }
+
+    fn force_with_gradient_batch(
+        &self,
+        delta_m: &[f64],
+        params: &[f64],
+        tip: &Tip,
+        force: &mut [f64],
+        dforce_ddelta: &mut [f64],
+        grad: &mut [f64],
+    ) {
+        let (es, des) = tip.reduced_modulus_with_derivative(params[0]);
+        let c = 4.0 / 3.0 * tip.radius_m.sqrt();
+        let n = delta_m.len();
+        for (((&d, f), dfd), g) in delta_m.iter().zip(&mut force[..n]).zip(&mut dforce_ddelta[..n]).zip(&mut grad[..n])
+        {
+            let d = d.max(0.0);
+            let s = d.sqrt();
+            let shape = c * d * s;
+            *f = es * shape;
+            *dfd = 1.5 * c * es * s;
+            *g = des * shape;
+        }
+    }
 }

@@ -151,6 +151,30 @@ pub trait ContactModel: Send + Sync {
     fn force_with_gradient(&self, delta_m: f64, params: &[f64], tip: &Tip, grad: &mut [f64]) -> (f64, f64) {
         forward_difference_gradient(self, delta_m, params, tip, grad)
     }
+
+    /// [`ContactModel::force_with_gradient`] for many indentations at once (the fitter's hot
+    /// loop): for each `i`, `force[i] = F(δᵢ)`, `dforce_ddelta[i] = dF/dδ(δᵢ)` and
+    /// `grad[i·p + j] = ∂F/∂params[j](δᵢ)` with `p = params.len()`. All slices must be long
+    /// enough (`force`, `dforce_ddelta` ≥ `delta_m.len()`, `grad` ≥ `delta_m.len()·p`).
+    ///
+    /// The default loops over the single-point method; simple closed-form models override it to
+    /// hoist E*, √R, ... out of the loop.
+    fn force_with_gradient_batch(
+        &self,
+        delta_m: &[f64],
+        params: &[f64],
+        tip: &Tip,
+        force: &mut [f64],
+        dforce_ddelta: &mut [f64],
+        grad: &mut [f64],
+    ) {
+        let p = params.len();
+        for (i, &d) in delta_m.iter().enumerate() {
+            let (f, dfd) = self.force_with_gradient(d, params, tip, &mut grad[i * p..(i + 1) * p]);
+            force[i] = f;
+            dforce_ddelta[i] = dfd;
+        }
+    }
 }
 
 /// Forward-difference `(F, dF/dδ)` and `∂F/∂params` of any model (no allocation; at most 8

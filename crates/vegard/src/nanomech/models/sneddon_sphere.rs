@@ -48,7 +48,7 @@ fn bracket(t: f64) -> f64 {
 /// Contact radius `a` (m) of a sphere of radius `r` at indentation `delta` (m), solving
 /// `δ/R = t·artanh t` for `t = a/R` ∈ [0, 1). Returns 0 for δ ≤ 0 and NaN for R ≤ 0.
 pub fn sneddon_contact_radius(delta: f64, r: f64) -> f64 {
-    if !(r > 0.0) || delta.is_nan() {
+    if r.is_nan() || r <= 0.0 || delta.is_nan() {
         return f64::NAN;
     }
     if delta <= 0.0 {
@@ -109,4 +109,3 @@ impl ContactModel for SneddonSphere {
         (es * b, 2.0 * r * t * es)
     }
 }
-
