@@ -9,9 +9,29 @@
 //! increasing away from the sample; the contact point `x_c` is fitted; the indentation is
 //! `δ = x_c − x` and the fitted curve is `F(x) = F_model(max(δ, 0)) + F_baseline`.
 
+mod cone;
+mod dmt;
+mod flat_punch;
+mod hertz_film;
 mod hertz_paraboloid;
+mod jkr;
+mod pyramid3;
+mod pyramid4;
+mod sneddon_sphere;
+mod sneddon_sphere_approx;
 
+pub use cone::Cone;
+pub use dmt::Dmt;
+pub use flat_punch::FlatPunch;
+pub use hertz_film::{
+    FilmAttachment, HertzFilmBonded, HertzFilmUnbonded, dimitriadis_coefficients, dimitriadis_polynomial,
+};
 pub use hertz_paraboloid::HertzParaboloid;
+pub use jkr::{Jkr, jkr_contact_radius};
+pub use pyramid3::{PYRAMID3_BILODEAU, Pyramid3};
+pub use pyramid4::{PYRAMID4_BILODEAU, PYRAMID4_EQUAL_AREA_CONE, PYRAMID4_SNEDDON_EQUIVALENT, Pyramid4};
+pub use sneddon_sphere::{SneddonSphere, sneddon_contact_radius};
+pub use sneddon_sphere_approx::SneddonSphereApprox;
 
 /// One model parameter as the model declares it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +118,19 @@ impl Tip {
         };
         1.0 / (sample + tip)
     }
+
+    /// Reduced modulus E* and its derivative dE*/dE with respect to the sample modulus
+    /// (for analytic Jacobians): dE*/dE = (1 − ν²)·(E*/E)², written so that E → 0 is finite.
+    pub fn reduced_modulus_with_derivative(&self, sample_modulus_pa: f64) -> (f64, f64) {
+        let s = 1.0 - self.poisson * self.poisson;
+        let tip = match self.tip_modulus_pa {
+            Some(et) if et.is_finite() && et > 0.0 => (1.0 - self.tip_poisson * self.tip_poisson) / et,
+            _ => 0.0,
+        };
+        // E*/E = 1/(s + E·c_tip)
+        let ratio = 1.0 / (s + sample_modulus_pa * tip);
+        (sample_modulus_pa * ratio, s * ratio * ratio)
+    }
 }
 
 /// A contact model: its declaration and its force law.
@@ -109,11 +142,86 @@ pub trait ContactModel: Send + Sync {
     /// models; adhesive models (DMT, JKR) return their force law including the adhesive
     /// term. Never panics; may return NaN for unphysical parameters.
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64;
+
+    /// Force and its derivatives, for the fitter's Jacobian: returns `(F, dF/dδ)` and writes
+    /// `∂F/∂params[j]` into `grad[j]` (`grad.len() == params.len()`).
+    ///
+    /// The default uses forward differences of [`ContactModel::force`] (step `√ε·|value|`);
+    /// models override it with the analytic derivatives, which is both faster and exact.
+    fn force_with_gradient(&self, delta_m: f64, params: &[f64], tip: &Tip, grad: &mut [f64]) -> (f64, f64) {
+        forward_difference_gradient(self, delta_m, params, tip, grad)
+    }
+
+    /// [`ContactModel::force_with_gradient`] for many indentations at once (the fitter's hot
+    /// loop): for each `i`, `force[i] = F(δᵢ)`, `dforce_ddelta[i] = dF/dδ(δᵢ)` and
+    /// `grad[i·p + j] = ∂F/∂params[j](δᵢ)` with `p = params.len()`. All slices must be long
+    /// enough (`force`, `dforce_ddelta` ≥ `delta_m.len()`, `grad` ≥ `delta_m.len()·p`).
+    ///
+    /// The default loops over the single-point method; simple closed-form models override it to
+    /// hoist E*, √R, ... out of the loop.
+    fn force_with_gradient_batch(
+        &self,
+        delta_m: &[f64],
+        params: &[f64],
+        tip: &Tip,
+        force: &mut [f64],
+        dforce_ddelta: &mut [f64],
+        grad: &mut [f64],
+    ) {
+        let p = params.len();
+        for (i, &d) in delta_m.iter().enumerate() {
+            let (f, dfd) = self.force_with_gradient(d, params, tip, &mut grad[i * p..(i + 1) * p]);
+            force[i] = f;
+            dforce_ddelta[i] = dfd;
+        }
+    }
+}
+
+/// Forward-difference `(F, dF/dδ)` and `∂F/∂params` of any model (no allocation; at most 8
+/// parameters are differentiated, the rest get NaN).
+pub fn forward_difference_gradient<M: ContactModel + ?Sized>(
+    model: &M,
+    delta_m: f64,
+    params: &[f64],
+    tip: &Tip,
+    grad: &mut [f64],
+) -> (f64, f64) {
+    const MAXP: usize = 8;
+    let h_rel = f64::EPSILON.sqrt();
+    let f = model.force(delta_m, params, tip);
+    let mut p = [0.0; MAXP];
+    let np = params.len().min(MAXP);
+    p[..np].copy_from_slice(&params[..np]);
+    for j in 0..grad.len().min(params.len()) {
+        if j >= MAXP {
+            grad[j] = f64::NAN;
+            continue;
+        }
+        let h = h_rel * params[j].abs().max(f64::MIN_POSITIVE.sqrt());
+        p[j] = params[j] + h;
+        grad[j] = (model.force(delta_m, &p[..np], tip) - f) / h;
+        p[j] = params[j];
+    }
+    let hd = h_rel * delta_m.abs().max(1e-12);
+    let dfd = (model.force(delta_m + hd, params, tip) - f) / hd;
+    (f, dfd)
 }
 
 /// Every registered model, in the order the CLI lists them.
 pub fn registry() -> &'static [&'static dyn ContactModel] {
-    &[&HertzParaboloid]
+    &[
+        &HertzParaboloid,
+        &SneddonSphere,
+        &SneddonSphereApprox,
+        &Cone,
+        &Pyramid4,
+        &Pyramid3,
+        &FlatPunch,
+        &Dmt,
+        &Jkr,
+        &HertzFilmBonded,
+        &HertzFilmUnbonded,
+    ]
 }
 
 /// The model registered under `key`.
