@@ -45,7 +45,8 @@ fn run_file(path: &std::path::Path, settings: &NanomechSettings) -> Result<(File
     let mut prov = Provenance::new("nanomech", serde_json::to_value(settings)?);
     let (sha256, bytes) = vegard::provenance::hash_file(path)?;
     prov.inputs.push(InputRecord { path: file, sha256, bytes, format: recipe.key.into() });
-    let run = FileRun { path: path.to_path_buf(), format: recipe.key.into(), grid: source.info().grid, results, source };
+    let run =
+        FileRun { path: path.to_path_buf(), format: recipe.key.into(), grid: source.info().grid, results, source };
     Ok((run, setup, prov))
 }
 
@@ -87,7 +88,13 @@ pub fn run(args: Args) -> Result<()> {
     let mut rows = Vec::new();
     for (label, settings, reference, tol, sub) in [
         ("JPK Data Processing (paraboloid R = 40 nm, cropped)", &jpk_settings, 233.1e3, "rtol 2e-3", "spot3-jpk-dp"),
-        ("nanite defaults (paraboloid R = 10 µm, full range)", &nanite_settings, 14741.958242422093, "atol 1 Pa", "spot3-nanite"),
+        (
+            "nanite defaults (paraboloid R = 10 µm, full range)",
+            &nanite_settings,
+            14741.958242422093,
+            "atol 1 Pa",
+            "spot3-nanite",
+        ),
     ] {
         let (run, setup, prov) = run_file(&spot3, settings)?;
         products::write_products(&out.join(sub), std::slice::from_ref(&run), &setup, &prov)?;
@@ -139,7 +146,10 @@ pub fn run(args: Args) -> Result<()> {
         quantity: Some(q.into()),
         ..Default::default()
     };
-    report.image_png("DMT modulus map (flagged pixels white)", &vegard::render::map_png(&maps.modulus, &style("DMT modulus", "DMT modulus"))?);
+    report.image_png(
+        "DMT modulus map (flagged pixels white)",
+        &vegard::render::map_png(&maps.modulus, &style("DMT modulus", "DMT modulus"))?,
+    );
     report.image_png("Adhesion map", &vegard::render::map_png(&maps.adhesion, &style("Adhesion", "Adhesion"))?);
     // Compare with the truth, phase by phase.
     let mut rows = Vec::new();
@@ -174,7 +184,10 @@ pub fn run(args: Args) -> Result<()> {
             format!("{:+.2e}", med(&adh)),
         ]);
     }
-    report.table(&["phase", "true modulus (±5 % spread)", "valid pixels", "median dE/E", "max |dE/E|", "median dF_adh/F_adh"], &rows);
+    report.table(
+        &["phase", "true modulus (±5 % spread)", "valid pixels", "median dE/E", "max |dE/E|", "median dF_adh/F_adh"],
+        &rows,
+    );
     report.paragraph(format!(
         "{broken} pixels hold curves that never reached the surface; {broken_flagged} of them were flagged \
          (masked white), none aborted the batch. Summary: {}",

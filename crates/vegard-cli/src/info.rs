@@ -52,7 +52,11 @@ fn describe(path: &std::path::Path, json: bool) -> Result<String, io::IoError> {
             if let Some(g) = info.grid {
                 out += &format!("  grid         {} × {}", g.nx, g.ny);
                 if let Some((sx, sy)) = g.size_m {
-                    out += &format!(" over {} × {}", vegard::units::format_si(sx, "m", 2), vegard::units::format_si(sy, "m", 2));
+                    out += &format!(
+                        " over {} × {}",
+                        vegard::units::format_si(sx, "m", 2),
+                        vegard::units::format_si(sy, "m", 2)
+                    );
                 }
                 out.push('\n');
             }
@@ -81,11 +85,21 @@ fn describe(path: &std::path::Path, json: bool) -> Result<String, io::IoError> {
                 let v = serde_json::json!({"file": path.display().to_string(), "format": format, "images": ims, "metadata": metadata});
                 return Ok(serde_json::to_string_pretty(&v).unwrap_or_default());
             }
-            out += &format!("{}\n  format       {} ({})\n  images       {}\n", path.display(), recipe.name, format, images.len());
+            out += &format!(
+                "{}\n  format       {} ({})\n  images       {}\n",
+                path.display(),
+                recipe.name,
+                format,
+                images.len()
+            );
             for im in &images {
                 out += &format!("    {} [{}] {}×{}", im.name, im.unit, im.nx, im.ny);
                 if let Some((sx, sy)) = im.size_m {
-                    out += &format!(" over {} × {}", vegard::units::format_si(sx, "m", 2), vegard::units::format_si(sy, "m", 2));
+                    out += &format!(
+                        " over {} × {}",
+                        vegard::units::format_si(sx, "m", 2),
+                        vegard::units::format_si(sy, "m", 2)
+                    );
                 }
                 out.push('\n');
             }

@@ -91,7 +91,10 @@ fn parse_invols(s: &str) -> Result<f64, String> {
 fn parse_window(s: &str) -> Result<[f64; 2], String> {
     let parts: Vec<&str> = s.split([',', ':']).collect();
     match parts.as_slice() {
-        [a, b] => Ok([a.trim().parse().map_err(|_| format!("bad lower bound '{a}'"))?, b.trim().parse().map_err(|_| format!("bad upper bound '{b}'"))?]),
+        [a, b] => Ok([
+            a.trim().parse().map_err(|_| format!("bad lower bound '{a}'"))?,
+            b.trim().parse().map_err(|_| format!("bad upper bound '{b}'"))?,
+        ]),
         _ => Err(format!("expected LOWER,UPPER (e.g. 0.3,0.9), got '{s}'")),
     }
 }
@@ -174,8 +177,14 @@ pub fn run(args: Args) -> Result<()> {
     for path in &args.files {
         let recipe = vegard::io::detect(path)?;
         let source = vegard::io::open_curves(path)?;
-        let (sha, bytes) = vegard::provenance::hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
-        prov.inputs.push(InputRecord { path: path.display().to_string(), sha256: sha, bytes, format: recipe.key.to_string() });
+        let (sha, bytes) =
+            vegard::provenance::hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
+        prov.inputs.push(InputRecord {
+            path: path.display().to_string(),
+            sha256: sha,
+            bytes,
+            format: recipe.key.to_string(),
+        });
         let n = source.n_curves();
         let bar = if args.quiet || n < 2 {
             indicatif::ProgressBar::hidden()
@@ -192,7 +201,13 @@ pub fn run(args: Args) -> Result<()> {
         let file = path.display().to_string();
         let results = analysis::analyse_source(source.as_ref(), &file, &setup, &|done| bar.set_position(done as u64));
         bar.finish_and_clear();
-        runs.push(FileRun { path: path.clone(), format: recipe.key.to_string(), grid: source.info().grid, results, source });
+        runs.push(FileRun {
+            path: path.clone(),
+            format: recipe.key.to_string(),
+            grid: source.info().grid,
+            results,
+            source,
+        });
     }
     for r in &runs {
         eprintln!("{}", products::summary_line(r));

@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use vegard::data::GridShape;
 use vegard::nanomech::analysis::{self, CurveResult, Setup};
 use vegard::nanomech::fit;
-use vegard::render::{ColorLimits, CurvePlot, HistogramPlot, MapStyle, Report, Series, SeriesStyle};
 use vegard::provenance::Provenance;
-use vegard::render::{self, write_atomic};
+use vegard::render::write_atomic;
+use vegard::render::{ColorLimits, CurvePlot, HistogramPlot, MapStyle, Report, Series, SeriesStyle};
 use vegard::units::format_si;
 
 use crate::nanomech::{FileRun, file_stem};
@@ -50,13 +50,7 @@ pub fn summary(results: &[CurveResult]) -> serde_json::Value {
 pub fn summary_line(run: &FileRun) -> String {
     let m = valid_moduli(&run.results);
     let flagged = run.results.len() - m.len();
-    let mut s = format!(
-        "{}: {} curves, {} valid, {} flagged",
-        run.path.display(),
-        run.results.len(),
-        m.len(),
-        flagged
-    );
+    let mut s = format!("{}: {} curves, {} valid, {} flagged", run.path.display(), run.results.len(), m.len(), flagged);
     if !m.is_empty() {
         s += &format!(", median modulus {}", format_si(median(m), "Pa", 4));
     }
@@ -124,7 +118,6 @@ pub fn csv_table(results: &[CurveResult]) -> String {
     s
 }
 
-
 /// A curve plot of one analysed curve: preprocessed approach/retract, the fitted model over
 /// the fit window (shaded) and the contact point.
 pub fn curve_png(run: &FileRun, result: &CurveResult, setup: &Setup) -> Result<Vec<u8>> {
@@ -156,7 +149,8 @@ pub fn curve_png(run: &FileRun, result: &CurveResult, setup: &Setup) -> Result<V
             let span = hi - lo;
             let (x0, x1) = (lo - 0.05 * span, (hi + 0.05 * span).max(result.contact_point_m.min(hi + span)));
             let fx: Vec<f64> = (0..n).map(|k| x0 + (x1 - x0) * k as f64 / (n - 1) as f64).collect();
-            let fy: Vec<f64> = fx.iter().map(|&xv| fit::model_force(setup.model, &setup.tip, &d.fit_values, xv)).collect();
+            let fy: Vec<f64> =
+                fx.iter().map(|&xv| fit::model_force(setup.model, &setup.tip, &d.fit_values, xv)).collect();
             plot.series.push(Series::new(format!("{} fit", setup.model.spec().key), fx, fy, SeriesStyle::Fit));
             plot.shaded_x = Some((lo, hi));
         }
@@ -196,7 +190,9 @@ fn style(title: &str, quantity: &str) -> MapStyle {
 /// Everything for one run: maps, tables, plots, provenance, report.html.
 pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Provenance) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let w = |name: &str, bytes: &[u8]| write_atomic(&out.join(name), bytes).with_context(|| format!("writing {}", out.join(name).display()));
+    let w = |name: &str, bytes: &[u8]| {
+        write_atomic(&out.join(name), bytes).with_context(|| format!("writing {}", out.join(name).display()))
+    };
     let spec = setup.model.spec();
     let mut report = Report::new(format!("vegard nanomechanics — {}", spec.name));
     report.paragraph(format!(
@@ -218,7 +214,10 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
         ("contact point".into(), setup.contact_point.key().into()),
     ];
     if let Some([a, b]) = setup.window {
-        kv.push(("fit window".into(), format!("{:.0} %–{:.0} % of (peak force − adhesion) on the {}", a * 100.0, b * 100.0, setup.segment.key())));
+        kv.push((
+            "fit window".into(),
+            format!("{:.0} %–{:.0} % of (peak force − adhesion) on the {}", a * 100.0, b * 100.0, setup.segment.key()),
+        ));
     }
     if let Some(e) = s.tip_modulus_pa {
         kv.push(("tip modulus".into(), format_si(e, "Pa", 3)));
@@ -234,8 +233,18 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
         let mut rows = vec![
             vec!["curves".to_string(), run.results.len().to_string()],
             vec!["valid moduli".to_string(), sum["n_valid"].to_string()],
-            vec!["median modulus".to_string(), format_si(sum["modulus_median_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 4)],
-            vec!["mean ± std modulus".to_string(), format!("{} ± {}", format_si(sum["modulus_mean_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 4), format_si(sum["modulus_std_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 3))],
+            vec![
+                "median modulus".to_string(),
+                format_si(sum["modulus_median_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 4),
+            ],
+            vec![
+                "mean ± std modulus".to_string(),
+                format!(
+                    "{} ± {}",
+                    format_si(sum["modulus_mean_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 4),
+                    format_si(sum["modulus_std_pa"].as_f64().unwrap_or(f64::NAN), "Pa", 3)
+                ),
+            ],
         ];
         for (f, n) in analysis::flag_counts(&run.results) {
             rows.push(vec![format!("flag {}", f.key()), n.to_string()]);
@@ -259,7 +268,10 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
                     ]
                 })
                 .collect();
-            report.table(&["curve", "grid", "modulus", "contact point", "R²", "adhesion", "deformation", "dissipation", "flags"], &rows);
+            report.table(
+                &["curve", "grid", "modulus", "contact point", "R²", "adhesion", "deformation", "dissipation", "flags"],
+                &rows,
+            );
         }
         let grid: Option<GridShape> = run.grid.filter(|g| g.nx * g.ny > 1 && run.results.len() > 1);
         if let Some(g) = grid {
@@ -280,8 +292,14 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
         }
         let moduli: Vec<f64> = run.results.iter().filter(|r| r.is_valid()).map(|r| r.modulus_pa).collect();
         if moduli.len() >= 10 {
-            let mut h = HistogramPlot::new(format!("Modulus histogram — {stem}"), format!("{} modulus", spec.key.to_uppercase()), "Pa", moduli);
-            let range = h.values.iter().copied().fold(f64::NEG_INFINITY, f64::max) - h.values.iter().copied().fold(f64::INFINITY, f64::min);
+            let mut h = HistogramPlot::new(
+                format!("Modulus histogram — {stem}"),
+                format!("{} modulus", spec.key.to_uppercase()),
+                "Pa",
+                moduli,
+            );
+            let range = h.values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - h.values.iter().copied().fold(f64::INFINITY, f64::min);
             // Seed 004 bins stiffness in 20 MPa steps; use that when it gives a readable histogram.
             if range > 100e6 && range < 20e9 {
                 h.bin_width = Some(20e6);
@@ -295,7 +313,10 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
                 Ok(png) => {
                     w(&format!("{stem}_curve_{}.png", r.index), &png)?;
                     let what = if r.is_valid() { "a typical curve (median modulus)" } else { "a flagged curve" };
-                    report.image_png(format!("Curve {}: {what}; fit window shaded, fitted model in black", r.index), &png);
+                    report.image_png(
+                        format!("Curve {}: {what}; fit window shaded, fitted model in black", r.index),
+                        &png,
+                    );
                 }
                 Err(e) => eprintln!("warning: no plot for curve {}: {e:#}", r.index),
             }

@@ -59,6 +59,9 @@ pub struct NanomechSettings {
     pub min_fit_points: usize,
     /// R² below this flags the curve `poor_fit` (None = never).
     pub min_r2: Option<f64>,
+    /// A curve whose peak force is less than this many baseline-noise standard deviations
+    /// above the baseline is flagged `no_contact` (a ramp that never reached the sample).
+    pub min_contact_snr: f64,
 }
 
 impl Default for NanomechSettings {
@@ -80,6 +83,7 @@ impl Default for NanomechSettings {
             sensitivity_m_per_v: None,
             min_fit_points: 8,
             min_r2: None,
+            min_contact_snr: 10.0,
         }
     }
 }
@@ -262,7 +266,10 @@ impl Setup {
         };
         positive(settings.tip_radius_m, "tip radius")?;
         if !(settings.half_angle_deg > 0.0 && settings.half_angle_deg < 90.0) {
-            return Err(SettingsError(format!("half angle must be in (0, 90) degrees, got {}", settings.half_angle_deg)));
+            return Err(SettingsError(format!(
+                "half angle must be in (0, 90) degrees, got {}",
+                settings.half_angle_deg
+            )));
         }
         if !(settings.poisson > -1.0 && settings.poisson <= 0.5) {
             return Err(SettingsError(format!("Poisson's ratio must be in (-1, 0.5], got {}", settings.poisson)));
@@ -283,7 +290,11 @@ impl Setup {
         }
         let contact_point = ContactPointMethod::from_key(&settings.contact_point).ok_or_else(|| {
             let keys: Vec<&str> = ContactPointMethod::all().iter().map(|m| m.key()).collect();
-            SettingsError(format!("unknown contact-point method '{}' (known: {})", settings.contact_point, keys.join(", ")))
+            SettingsError(format!(
+                "unknown contact-point method '{}' (known: {})",
+                settings.contact_point,
+                keys.join(", ")
+            ))
         })?;
         let tip = Tip {
             radius_m: settings.tip_radius_m,
@@ -342,38 +353,29 @@ pub fn analyse_curve(
     apply_calibration(&mut curve, s);
     r.spring_constant_n_per_m = curve.calibration.spring_constant_n_per_m;
     r.sensitivity_m_per_v = curve.calibration.sensitivity_m_per_v;
-    if curve.calibration.spring_constant_n_per_m.is_none() || curve.segments.iter().any(|g| g.data(&ChannelKind::Force).is_none()) {
+    if curve.calibration.spring_constant_n_per_m.is_none()
+        || curve.segments.iter().any(|g| g.data(&ChannelKind::Force).is_none())
+    {
         r.flags.push(Flag::MissingCalibration);
         return (r, None);
     }
-    if preprocess::compute_tip_position(&mut curve).is_err() || preprocess::correct_force_offset(&mut curve, preprocess::ForceOffsetMethod::BaselineMean).is_err() {
+    if preprocess::compute_tip_position(&mut curve).is_err()
+        || preprocess::correct_force_offset(&mut curve, preprocess::ForceOffsetMethod::BaselineMean).is_err()
+    {
         r.flags.push(Flag::PreprocessFailed);
         return (r, None);
     }
     if s.correct_tip_offset && preprocess::correct_tip_offset(&mut curve, setup.contact_point).is_err() {
         r.flags.push(Flag::NoContact);
     }
-    qnm_channels(&curve, &mut r);
-    let Some(seg) = curve.segment(setup.segment).filter(|g| !g.is_empty()) else {
-        r.flags.push(Flag::MissingSegment);
-        return (r, None);
-    };
-    let (Some(x), Some(f)) = (seg.data(&ChannelKind::TipPosition), seg.data(&ChannelKind::Force)) else {
-        r.flags.push(Flag::PreprocessFailed);
-        return (r, None);
-    };
-    // Contact point as nanite computes it: on the force from the approach onwards (nanite
-    // cuts that at its first maximum, which may lie a few samples into the retract).
-    let cp_force: Option<Vec<f64>> = (setup.segment == SegmentKind::Approach).then(|| {
-        let first = curve.segments.iter().position(|g| g.kind == SegmentKind::Approach).unwrap_or(0);
-        curve.segments[first..].iter().filter_map(|g| g.data(&ChannelKind::Force)).flatten().copied().collect()
-    });
-    let fitted = fit_segment(x, f, cp_force.as_deref(), setup, &mut r);
+    let fitted = analyse_preprocessed(&curve, setup, &mut r);
     let detail = detail.then(|| CurveDetail {
         segments: curve
             .segments
             .iter()
-            .filter_map(|g| Some((g.kind, g.data(&ChannelKind::TipPosition)?.to_vec(), g.data(&ChannelKind::Force)?.to_vec())))
+            .filter_map(|g| {
+                Some((g.kind, g.data(&ChannelKind::TipPosition)?.to_vec(), g.data(&ChannelKind::Force)?.to_vec()))
+            })
             .collect(),
         fit_indices: fitted.as_ref().map_or((0, 0), |f| f.0),
         fitted_segment: setup.segment,
@@ -382,6 +384,35 @@ pub fn analyse_curve(
     r.flags.sort();
     r.flags.dedup();
     (r, detail)
+}
+
+/// QNM channels, the contact check and the fit on a preprocessed curve (tip position and
+/// offset-corrected force present). Returns the fitted index range and parameter vector.
+fn analyse_preprocessed(curve: &ForceCurve, setup: &Setup, r: &mut CurveResult) -> Option<((usize, usize), Vec<f64>)> {
+    qnm_channels(curve, r);
+    // Pure noise (the ramp stopped short of the sample) must not produce a modulus.
+    let approach_force = curve.segment(SegmentKind::Approach).and_then(|g| g.data(&ChannelKind::Force));
+    if let Some(sigma) = approach_force.and_then(channels::baseline_noise).filter(|s| *s > 0.0) {
+        if !(r.peak_force_n > setup.settings.min_contact_snr * sigma) {
+            r.flags.push(Flag::NoContact);
+            return None;
+        }
+    }
+    let Some(seg) = curve.segment(setup.segment).filter(|g| !g.is_empty()) else {
+        r.flags.push(Flag::MissingSegment);
+        return None;
+    };
+    let (Some(x), Some(f)) = (seg.data(&ChannelKind::TipPosition), seg.data(&ChannelKind::Force)) else {
+        r.flags.push(Flag::PreprocessFailed);
+        return None;
+    };
+    // Contact point as nanite computes it: on the force from the approach onwards (nanite
+    // cuts that at its first maximum, which may lie a few samples into the retract).
+    let cp_force: Option<Vec<f64>> = (setup.segment == SegmentKind::Approach).then(|| {
+        let first = curve.segments.iter().position(|g| g.kind == SegmentKind::Approach).unwrap_or(0);
+        curve.segments[first..].iter().filter_map(|g| g.data(&ChannelKind::Force)).flatten().copied().collect()
+    });
+    fit_segment(x, f, cp_force.as_deref(), setup, r)
 }
 
 /// Adhesion, peak force, deformation and dissipation from the preprocessed curve.
@@ -438,7 +469,11 @@ fn fit_segment(
             channels::retract_window(f, lo, hi)
         } else {
             let rev: Vec<f64> = f.iter().rev().copied().collect();
-            channels::retract_window(&rev, lo, hi).map(|w| channels::FitWindow { start: f.len() - w.end, end: f.len() - w.start, ..w })
+            channels::retract_window(&rev, lo, hi).map(|w| channels::FitWindow {
+                start: f.len() - w.end,
+                end: f.len() - w.start,
+                ..w
+            })
         };
         match w {
             Some(w) => {
@@ -459,7 +494,8 @@ fn fit_segment(
     };
     let (xs, fs) = (&x[start..end], &f[start..end]);
     r.n_fit_points = xs.iter().zip(fs).filter(|(a, b)| a.is_finite() && b.is_finite()).count();
-    let (xmin, xmax) = xs.iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    let (xmin, xmax) =
+        xs.iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
     r.fit_range_m = [xmin, xmax];
     if r.n_fit_points < s.min_fit_points.max(model_param_count(setup) + 1) {
         r.flags.push(Flag::TooFewPoints);
@@ -476,7 +512,12 @@ fn fit_segment(
     };
     let mut opts = FitOptions { contact_point_m: cp0, baseline_n: 0.0, ..FitOptions::default() };
     let spec = setup.model.spec();
-    let (imax, fmax) = fs.iter().copied().enumerate().filter(|p| p.1.is_finite()).fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let (imax, fmax) = fs
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|p| p.1.is_finite())
+        .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
     let delta_max = cp0 - xs[imax];
     let mut init: Vec<f64> = spec.params.iter().map(|p| p.default).collect();
     if delta_max > 0.0 {
@@ -509,7 +550,14 @@ fn fit_segment(
             r.contact_point_m = res.contact_point_m();
             r.baseline_n = res.baseline_n();
             r.r2 = res.r2;
-            r.extra_params = res.keys.iter().zip(&res.values).skip(1).take(spec.params.len() - 1).map(|(k, v)| (k.to_string(), *v)).collect();
+            r.extra_params = res
+                .keys
+                .iter()
+                .zip(&res.values)
+                .skip(1)
+                .take(spec.params.len() - 1)
+                .map(|(k, v)| (k.to_string(), *v))
+                .collect();
             if !res.converged {
                 r.flags.push(Flag::NoConvergence);
             }
@@ -518,7 +566,10 @@ fn fit_segment(
             } else if r.modulus_pa <= 0.0 {
                 r.flags.push(Flag::ModulusNotPositive);
             }
-            let (xa, xb) = x.iter().filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let (xa, xb) = x
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
             if !(r.contact_point_m >= xa && r.contact_point_m <= xb) {
                 r.flags.push(Flag::ContactPointOutside);
             }
@@ -618,7 +669,8 @@ pub fn maps(results: &[CurveResult], grid: &GridShape, model_name: &str) -> Maps
             continue;
         }
         let fit_ok = r.is_valid();
-        let data_ok = !r.flags.iter().any(|f| matches!(f, Flag::ReadError | Flag::MissingCalibration | Flag::PreprocessFailed));
+        let data_ok =
+            !r.flags.iter().any(|f| matches!(f, Flag::ReadError | Flag::MissingCalibration | Flag::PreprocessFailed));
         m.modulus.set(x, y, r.modulus_pa, fit_ok);
         m.r2.set(x, y, r.r2, fit_ok);
         m.height.set(x, y, r.contact_point_m, fit_ok);

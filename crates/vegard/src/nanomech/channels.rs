@@ -79,9 +79,15 @@ pub struct FitWindow {
 }
 
 /// The QNM fit window on a retract segment: between the peak force and the adhesion
-/// minimum, the contiguous run of samples whose force lies within
-/// `F_min + lower·(F_max − F_min)` and `F_min + upper·(F_max − F_min)` (seed 004: 0.3, 0.9).
-/// None if the segment has no contact part.
+/// minimum, the samples whose force lies within `F_min + lower·(F_max − F_min)` and
+/// `F_min + upper·(F_max − F_min)` (seed 004: 0.3, 0.9). None if the segment has no
+/// contact part.
+///
+/// Between the peak and the pull-off the retract force falls monotonically except for
+/// noise, and PeakForce ramps crowd samples there, so noise makes neighbouring samples
+/// cross a bound back and forth. The window is therefore the contiguous run from just after
+/// the *last* sample above the upper bound to the *last* sample not below the lower bound:
+/// every sample strictly inside is used, and a noisy crossing cannot cut the run short.
 pub fn retract_window(f: &[f64], lower: f64, upper: f64) -> Option<FitWindow> {
     let (i_peak, f_max) = peak_force(f)?;
     let (i_min, neg_min) = adhesion(&f[i_peak..])?;
@@ -93,27 +99,29 @@ pub fn retract_window(f: &[f64], lower: f64, upper: f64) -> Option<FitWindow> {
     }
     let lo = f_min + lower * range;
     let hi = f_min + upper * range;
-    // Walk from the peak along the retract: skip samples above `hi`, take those within,
-    // stop at the first sample below `lo` (the curve leaves the window).
-    let mut start = None;
-    let mut end = i_peak;
-    for (i, &v) in f.iter().enumerate().take(i_min + 1).skip(i_peak) {
-        if v > hi {
-            if start.is_some() {
-                // Re-entering above the window after having been inside: noise spike;
-                // keep the window contiguous up to here.
-                break;
-            }
-            continue;
-        }
-        if v < lo {
-            break;
-        }
-        start.get_or_insert(i);
-        end = i + 1;
+    let part = &f[i_peak..=i_min];
+    let start = i_peak + part.iter().rposition(|&v| v > hi).map_or(0, |i| i + 1);
+    let end = i_peak + part.iter().rposition(|&v| v >= lo)? + 1;
+    (end > start).then_some(FitWindow { start, end, force_low_n: lo, force_high_n: hi })
+}
+
+/// Robust standard deviation of the force baseline: 1.4826 × the median absolute deviation
+/// of the first 10 % (at least 10 samples) of an approach segment, which is far from the
+/// sample. Used to tell a contact from noise.
+pub fn baseline_noise(approach_f: &[f64]) -> Option<f64> {
+    let n = (approach_f.len() / 10).max(10).min(approach_f.len());
+    let mut v: Vec<f64> = approach_f[..n].iter().copied().filter(|x| x.is_finite()).collect();
+    if v.len() < 5 {
+        return None;
     }
-    let start = start?;
-    Some(FitWindow { start, end, force_low_n: lo, force_high_n: hi })
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len();
+        if m % 2 == 1 { v[m / 2] } else { 0.5 * (v[m / 2 - 1] + v[m / 2]) }
+    };
+    let med = median(&mut v);
+    let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
+    Some(1.4826 * median(&mut dev))
 }
 
 #[cfg(test)]
@@ -156,12 +164,24 @@ mod tests {
     }
 
     #[test]
+    fn noise_estimate() {
+        let f: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        assert!((baseline_noise(&f).unwrap() - 1.4826).abs() < 1e-12);
+        assert_eq!(baseline_noise(&[1.0, 2.0]), None);
+    }
+
+    #[test]
     fn window_between_fractions() {
         // Retract: 10 → 0 → -2 → 0.
         let f = [10.0, 9.5, 8.0, 6.0, 4.0, 2.0, 0.5, -1.0, -2.0, -1.0, 0.0];
         let w = retract_window(&f, 0.3, 0.9).unwrap();
         // range 12, lo = -2 + 3.6 = 1.6, hi = -2 + 10.8 = 8.8
         assert_eq!((w.start, w.end), (2, 6));
+        // Noise crossing the upper bound after the window started does not cut it short,
+        // nor does a dip below the lower bound that comes back.
+        let f = [10.0, 8.5, 8.9, 8.0, 6.0, 4.0, 1.5, 1.7, 0.5, -2.0, 0.0];
+        let w = retract_window(&f, 0.3, 0.9).unwrap();
+        assert_eq!((w.start, w.end), (3, 8));
         assert!((w.force_low_n - 1.6).abs() < 1e-12 && (w.force_high_n - 8.8).abs() < 1e-12);
         assert_eq!(retract_window(&[0.0, 0.0], 0.3, 0.9), None);
     }

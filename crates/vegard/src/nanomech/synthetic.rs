@@ -8,8 +8,10 @@
 //! - retract (DMT, seed 004): F = 4/3 E* √R δ^{3/2} − F_adh for δ ≥ 0, and for the
 //!   separation s = −δ > 0 the adhesive neck relaxes linearly, F = −F_adh (1 − s/ℓ)₊ with
 //!   ℓ = [`NECK_LENGTH_M`].
-//! The piezo height is z = x − F/k (tip position = height + F/k, as nanite), the curve is
-//! sampled uniformly in tip position, and Gaussian force noise is added.
+//! The piezo height is z = x − F/k (tip position = height + F/k, as nanite). As in
+//! PeakForce tapping the ramp is sinusoidal in time, x(t) = x_bottom + A (1 + cos πt)/2 on the
+//! approach (t ∈ [0, 1]) and its mirror on the retract, so samples crowd near the turning
+//! point where the contact happens; Gaussian force noise is added.
 
 use crate::data::{Channel, ChannelKind, ForceCurve, GridIndex, GridShape, Segment, SegmentKind};
 
@@ -90,8 +92,8 @@ fn hertz(e_star: f64, r: f64, delta: f64) -> f64 {
 pub fn qnm_curve(index: usize, truth: &CurveTruth, acq: &Acquisition, rng: &mut Rng) -> ForceCurve {
     let e_star = truth.modulus_pa / (1.0 - acq.poisson * acq.poisson);
     // Indentation at which the elastic force reaches the setpoint (plus adhesion).
-    let delta_max = ((acq.peak_force_n + truth.adhesion_n) / (4.0 / 3.0 * e_star * acq.tip_radius_m.sqrt()))
-        .powf(2.0 / 3.0);
+    let delta_max =
+        ((acq.peak_force_n + truth.adhesion_n) / (4.0 / 3.0 * e_star * acq.tip_radius_m.sqrt())).powf(2.0 / 3.0);
     let x_top = truth.surface_m + acq.ramp_m;
     let x_bottom = truth.surface_m - delta_max;
     let n = acq.points_per_segment.max(2);
@@ -105,13 +107,17 @@ pub fn qnm_curve(index: usize, truth: &CurveTruth, acq: &Acquisition, rng: &mut 
         let mut time = Vec::with_capacity(n);
         for i in 0..n {
             let t = i as f64 / (n - 1) as f64;
+            let up = 0.5 * (1.0 + (std::f64::consts::PI * t).cos());
             let x = match kind {
-                SegmentKind::Approach => x_top + (x_bottom - x_top) * t,
-                _ => x_bottom + (x_top - x_bottom) * t,
+                SegmentKind::Approach => x_bottom + (x_top - x_bottom) * up,
+                _ => x_bottom + (x_top - x_bottom) * (1.0 - up),
             };
             let delta = truth.surface_m - x;
             let f = match kind {
-                SegmentKind::Approach => (hertz(e_star, acq.tip_radius_m, delta) - truth.adhesion_n).max(0.0) * f64::from(u8::from(delta > 0.0)),
+                SegmentKind::Approach => {
+                    (hertz(e_star, acq.tip_radius_m, delta) - truth.adhesion_n).max(0.0)
+                        * f64::from(u8::from(delta > 0.0))
+                }
                 _ if delta >= 0.0 => hertz(e_star, acq.tip_radius_m, delta) - truth.adhesion_n,
                 _ => -truth.adhesion_n * (1.0 + delta / NECK_LENGTH_M).max(0.0),
             };
@@ -155,7 +161,13 @@ impl SeiSurface {
         let seeds = (0..n_grains)
             .map(|_| {
                 let u = rng.uniform();
-                let phase = if u < 0.45 { 0 } else if u < 0.8 { 1 } else { 2 };
+                let phase = if u < 0.45 {
+                    0
+                } else if u < 0.8 {
+                    1
+                } else {
+                    2
+                };
                 (rng.uniform() * nx as f64, rng.uniform() * ny as f64, phase)
             })
             .collect();
@@ -221,10 +233,8 @@ impl SeiSurface {
             }
         };
         curve.grid = Some(GridIndex { x, y });
-        curve.position_m = Some((
-            (x as f64 + 0.5) * self.size_m / self.nx as f64,
-            (y as f64 + 0.5) * self.size_m / self.ny as f64,
-        ));
+        curve.position_m =
+            Some(((x as f64 + 0.5) * self.size_m / self.nx as f64, (y as f64 + 0.5) * self.size_m / self.ny as f64));
         curve
     }
 }
@@ -244,9 +254,10 @@ mod tests {
         assert!((peak - 20e-9).abs() < 1e-15, "{peak}");
         let min = re.iter().cloned().fold(f64::MAX, f64::min);
         // The minimum −F_adh is reached exactly at δ = 0; the nearest sample is at most one
-        // step h in tip position away, where the elastic term adds at most hertz(h).
+        // step h in tip position away (the sinusoidal ramp's largest step is A·sin(π/2n)·…
+        // bounded by A·π/(2(n−1))), where the elastic term adds at most hertz(h).
         let delta_max = (23e-9 / (4.0 / 3.0 * 1e9 / 0.91 * 20e-9f64.sqrt())).powf(2.0 / 3.0);
-        let h = (60e-9 + delta_max) / 499.0;
+        let h = (60e-9 + delta_max) * std::f64::consts::PI / (2.0 * 499.0);
         let slack = hertz(1e9 / 0.91, 20e-9, h);
         assert!(min >= -3e-9 - 1e-24 && min <= -3e-9 + slack, "{min} (slack {slack})");
     }
