@@ -53,6 +53,9 @@ pub struct Args {
     /// Fit only the last FACTOR × (N − contact index) approach points (JPK DP style).
     #[arg(long)]
     pub crop_factor: Option<f64>,
+    /// Film thickness for the Dimitriadis thin-film models, e.g. 500nm (m).
+    #[arg(long, value_parser = parse_len)]
+    pub film_thickness: Option<f64>,
     /// Override the spring constant, e.g. 0.04 or 40mN/m (N/m).
     #[arg(long, value_parser = parse_k)]
     pub spring_constant: Option<f64>,
@@ -143,6 +146,9 @@ pub fn settings(args: &Args) -> Result<NanomechSettings> {
     }
     if args.crop_factor.is_some() {
         s.crop_factor = args.crop_factor;
+    }
+    if args.film_thickness.is_some() {
+        s.film_thickness_m = args.film_thickness;
     }
     if args.spring_constant.is_some() {
         s.spring_constant_n_per_m = args.spring_constant;

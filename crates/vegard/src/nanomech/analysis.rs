@@ -50,6 +50,8 @@ pub struct NanomechSettings {
     /// Crop the approach to its last `factor × (N − i_contact)` points before fitting (as
     /// the JPK Data Processing comparison in nanite's tests, factor 3). None = no crop.
     pub crop_factor: Option<f64>,
+    /// Film thickness h, m, for the Dimitriadis bottom-effect models (held fixed).
+    pub film_thickness_m: Option<f64>,
     /// Override the file's spring constant, N/m (force is rescaled).
     pub spring_constant_n_per_m: Option<f64>,
     /// Override the file's deflection sensitivity (InvOLS), m/V (deflection and force are
@@ -79,6 +81,7 @@ impl Default for NanomechSettings {
             correct_tip_offset: true,
             fix_baseline: false,
             crop_factor: None,
+            film_thickness_m: None,
             spring_constant_n_per_m: None,
             sensitivity_m_per_v: None,
             min_fit_points: 8,
@@ -279,6 +282,17 @@ impl Setup {
         }
         if let Some(s) = settings.sensitivity_m_per_v {
             positive(s, "sensitivity")?;
+        }
+        let needs_film = model.spec().params.iter().any(|p| p.key == "film_thickness");
+        match settings.film_thickness_m {
+            None if needs_film => {
+                return Err(SettingsError(format!(
+                    "model '{}' needs the film thickness (--film-thickness)",
+                    settings.model
+                )));
+            }
+            Some(h) => positive(h, "film thickness")?,
+            None => {}
         }
         let adhesive = is_adhesive(&settings.model);
         let segment = settings.segment.unwrap_or(if adhesive { SegmentKind::Retract } else { SegmentKind::Approach });
@@ -520,23 +534,41 @@ fn fit_segment(
         .fold((0, f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
     let delta_max = cp0 - xs[imax];
     let mut init: Vec<f64> = spec.params.iter().map(|p| p.default).collect();
-    if delta_max > 0.0 {
-        let mut unit = init.clone();
-        unit[0] = 1.0;
-        if let Some(pos) = spec.params.iter().position(|p| p.key == "adhesion_force") {
-            unit[pos] = 0.0;
-        }
-        let per_pa = setup.model.force(delta_max, &unit, &setup.tip);
-        if per_pa.is_finite() && per_pa > 0.0 {
-            init[0] = (fmax + r.adhesion_n.max(0.0) * f64::from(u8::from(adhesive))) / per_pa;
+    let mut fixed: Vec<String> = Vec::new();
+    for (i, p) in spec.params.iter().enumerate() {
+        match p.key {
+            // Seed 004 / Bruker: the adhesion is measured (pull-off minimum) and held fixed.
+            "adhesion_force" => {
+                init[i] = r.adhesion_n.max(0.0);
+                fixed.push(p.key.into());
+            }
+            // JKR pull-off force 3/2 π w R (Johnson et al. 1971) gives the starting w.
+            "work_of_adhesion" => {
+                init[i] = (2.0 * r.adhesion_n / (3.0 * std::f64::consts::PI * setup.tip.radius_m)).max(1e-6);
+            }
+            // Dimitriadis film thickness: a measured input, never fitted.
+            "film_thickness" => {
+                init[i] = s.film_thickness_m.unwrap_or(p.default);
+                fixed.push(p.key.into());
+            }
+            _ => {}
         }
     }
-    if adhesive {
-        // Seed 004 / Bruker: the adhesion is measured (pull-off minimum) and held fixed.
-        if let Some(pos) = spec.params.iter().position(|p| p.key == "adhesion_force") {
-            init[pos] = r.adhesion_n.max(0.0);
-            opts.fixed.push("adhesion_force".into());
+    if delta_max > 0.0 {
+        // E from the largest force: every force law here scales with E at fixed δ (JKR
+        // approximately), so F(δ_max; E = 1 Pa) sets the scale.
+        let mut unit = init.clone();
+        unit[0] = 1.0;
+        let offset = if adhesive { r.adhesion_n.max(0.0) } else { 0.0 };
+        let per_pa = setup.model.force(delta_max, &unit, &setup.tip) + offset;
+        if per_pa.is_finite() && per_pa > 0.0 {
+            init[0] = (fmax + offset) / per_pa;
         }
+    }
+    opts.fixed = fixed;
+    if adhesive {
+        // The adhesive term and a free baseline are the same constant offset: hold the
+        // baseline at the corrected zero.
         opts.fixed.push("baseline".into());
     }
     if s.fix_baseline {
