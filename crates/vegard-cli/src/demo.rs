@@ -40,7 +40,7 @@ fn run_file(path: &std::path::Path, settings: &NanomechSettings) -> Result<(File
     let source = vegard::io::open_curves(path)?;
     let file = path.display().to_string();
     let bar = indicatif::ProgressBar::new(source.n_curves() as u64);
-    let results = analysis::analyse_source(source.as_ref(), &file, &setup, &|d| bar.set_position(d as u64));
+    let results = analysis::analyse_source(source.as_ref(), &file, &setup, &|d| bar.inc(d as u64));
     bar.finish_and_clear();
     let mut prov = Provenance::new("nanomech", serde_json::to_value(settings)?);
     let (sha256, bytes) = vegard::provenance::hash_file(path)?;

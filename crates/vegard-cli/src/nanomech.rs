@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
 use vegard::data::SegmentKind;
 use vegard::nanomech::analysis::{self, CurveResult, NanomechSettings, Setup};
 use vegard::provenance::{InputRecord, Provenance};
@@ -65,6 +66,9 @@ pub struct Args {
     /// Flag fits with R² below this value as poor_fit.
     #[arg(long)]
     pub min_r2: Option<f64>,
+    /// Flag curves whose peak force is below this many baseline-noise σ as no_contact (default 5).
+    #[arg(long)]
+    pub min_contact_snr: Option<f64>,
     /// Write per-curve results + provenance as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -156,6 +160,9 @@ pub fn settings(args: &Args) -> Result<NanomechSettings> {
     if args.sensitivity.is_some() {
         s.sensitivity_m_per_v = args.sensitivity;
     }
+    if let Some(v) = args.min_contact_snr {
+        s.min_contact_snr = v;
+    }
     if args.min_r2.is_some() {
         s.min_r2 = args.min_r2;
     }
@@ -179,41 +186,46 @@ pub fn run(args: Args) -> Result<()> {
     }
     let mut prov = Provenance::new("nanomech", serde_json::to_value(&settings)?);
     prov.command = Some(std::env::args().collect::<Vec<_>>().join(" "));
-    let mut runs = Vec::new();
+    // Open every file first (errors name the file before any work starts), then analyse
+    // the files in parallel, each one's curves in parallel too, under one progress bar.
+    let mut opened = Vec::with_capacity(args.files.len());
     for path in &args.files {
         let recipe = vegard::io::detect(path)?;
         let source = vegard::io::open_curves(path)?;
-        let (sha, bytes) =
-            vegard::provenance::hash_file(path).with_context(|| format!("hashing {}", path.display()))?;
-        prov.inputs.push(InputRecord {
-            path: path.display().to_string(),
-            sha256: sha,
-            bytes,
-            format: recipe.key.to_string(),
-        });
-        let n = source.n_curves();
-        let bar = if args.quiet || n < 2 {
-            indicatif::ProgressBar::hidden()
-        } else {
-            let b = indicatif::ProgressBar::new(n as u64);
-            b.set_style(
-                indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+        opened.push((path.clone(), recipe.key.to_string(), source));
+    }
+    let total: usize = opened.iter().map(|o| o.2.n_curves()).sum();
+    let bar = if args.quiet || total < 2 {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(total as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("nanomech [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    };
+    let analysed: Vec<Result<(FileRun, InputRecord)>> = opened
+        .into_par_iter()
+        .map(|(path, format, source)| {
+            let file = path.display().to_string();
+            let (results, hashed) = rayon::join(
+                || analysis::analyse_source(source.as_ref(), &file, &setup, &|d| bar.inc(d as u64)),
+                || vegard::provenance::hash_file(&path),
             );
-            b.set_message(path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default());
-            b
-        };
-        let file = path.display().to_string();
-        let results = analysis::analyse_source(source.as_ref(), &file, &setup, &|done| bar.set_position(done as u64));
-        bar.finish_and_clear();
-        runs.push(FileRun {
-            path: path.clone(),
-            format: recipe.key.to_string(),
-            grid: source.info().grid,
-            results,
-            source,
-        });
+            let (sha256, bytes) = hashed.with_context(|| format!("hashing {}", path.display()))?;
+            let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
+            let grid = source.info().grid;
+            Ok((FileRun { path, format, grid, results, source }, input))
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut runs = Vec::with_capacity(analysed.len());
+    for a in analysed {
+        let (run, input) = a?;
+        prov.inputs.push(input);
+        runs.push(run);
     }
     for r in &runs {
         eprintln!("{}", products::summary_line(r));

@@ -63,17 +63,29 @@ pub fn summary_line(run: &FileRun) -> String {
 }
 
 /// The machine-readable record: provenance, per-file summaries, one record per curve.
-pub fn json_value(runs: &[FileRun], prov: &Provenance) -> serde_json::Value {
-    let files: Vec<_> = runs
-        .iter()
-        .map(|r| serde_json::json!({"file": r.path.display().to_string(), "format": r.format, "grid": r.grid, "summary": summary(&r.results)}))
-        .collect();
-    let curves: Vec<&CurveResult> = runs.iter().flat_map(|r| &r.results).collect();
-    serde_json::json!({"provenance": prov, "files": files, "curves": curves})
+/// Serialised straight from the results (no intermediate JSON tree: a 512×512 map stays
+/// cheap).
+#[derive(serde::Serialize)]
+struct JsonOut<'a> {
+    provenance: &'a Provenance,
+    files: Vec<serde_json::Value>,
+    curves: Vec<&'a CurveResult>,
 }
 
 pub fn write_json(path: &Path, runs: &[FileRun], prov: &Provenance) -> Result<()> {
-    let bytes = serde_json::to_vec_pretty(&json_value(runs, prov))?;
+    let out = JsonOut {
+        provenance: prov,
+        files: runs
+            .iter()
+            .map(|r| {
+                serde_json::json!({"file": r.path.display().to_string(), "format": r.format, "grid": r.grid,
+                    "summary": summary(&r.results)})
+            })
+            .collect(),
+        curves: runs.iter().flat_map(|r| &r.results).collect(),
+    };
+    // Indented for people up to 10 000 curves; compact beyond (a 256×256 map is ~45 MB).
+    let bytes = if out.curves.len() <= 10_000 { serde_json::to_vec_pretty(&out)? } else { serde_json::to_vec(&out)? };
     write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))
 }
 
