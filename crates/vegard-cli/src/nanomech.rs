@@ -54,6 +54,10 @@ pub struct Args {
     /// Fit only the last FACTOR × (N − contact index) approach points (JPK DP style).
     #[arg(long)]
     pub crop_factor: Option<f64>,
+    /// Down-weight residuals within this distance of the contact point, as nanite's
+    /// weight_cp (e.g. 500nm); default: no weighting.
+    #[arg(long, value_parser = parse_len)]
+    pub weight_cp: Option<f64>,
     /// Film thickness for the Dimitriadis thin-film models, e.g. 500nm (m).
     #[arg(long, value_parser = parse_len)]
     pub film_thickness: Option<f64>,
@@ -150,6 +154,9 @@ pub fn settings(args: &Args) -> Result<NanomechSettings> {
     }
     if args.crop_factor.is_some() {
         s.crop_factor = args.crop_factor;
+    }
+    if args.weight_cp.is_some() {
+        s.weight_cp_m = args.weight_cp;
     }
     if args.film_thickness.is_some() {
         s.film_thickness_m = args.film_thickness;

@@ -50,6 +50,8 @@ pub struct NanomechSettings {
     /// Crop the approach to its last `factor × (N − i_contact)` points before fitting (as
     /// the JPK Data Processing comparison in nanite's tests, factor 3). None = no crop.
     pub crop_factor: Option<f64>,
+    /// Contact-point weighting distance, m (nanite's `weight_cp`; None = no weighting).
+    pub weight_cp_m: Option<f64>,
     /// Film thickness h, m, for the Dimitriadis bottom-effect models (held fixed).
     pub film_thickness_m: Option<f64>,
     /// Override the file's spring constant, N/m (force is rescaled).
@@ -84,6 +86,7 @@ impl Default for NanomechSettings {
             correct_tip_offset: true,
             fix_baseline: false,
             crop_factor: None,
+            weight_cp_m: None,
             film_thickness_m: None,
             spring_constant_n_per_m: None,
             sensitivity_m_per_v: None,
@@ -595,6 +598,7 @@ fn fit_segment(
         opts.fixed.push("baseline".into());
     }
     opts.init = init;
+    opts.weight_cp_m = s.weight_cp_m;
     match fit::fit_curve(setup.model, &setup.tip, xs, fs, &opts) {
         Ok(res) => {
             r.modulus_pa = res.modulus_pa();

@@ -37,6 +37,11 @@ pub struct FitOptions {
     pub fixed: Vec<String>,
     /// Maximum Levenberg–Marquardt steps.
     pub max_iterations: usize,
+    /// Contact-point weighting distance d (m), as nanite's `weight_cp`: every residual is
+    /// multiplied by w = min(|x − x_c| / d, 1), so points near the contact point, where real
+    /// curves deviate from any contact model, count less (nanite `residuals.py`,
+    /// `compute_contact_point_weights`). `None` or 0 = unweighted (nanite `weight_cp=False`).
+    pub weight_cp_m: Option<f64>,
 }
 
 impl Default for FitOptions {
@@ -47,6 +52,7 @@ impl Default for FitOptions {
             baseline_n: f64::NAN,
             fixed: Vec::new(),
             max_iterations: 200,
+            weight_cp_m: None,
         }
     }
 }
@@ -148,6 +154,8 @@ struct CurveProblem<'a> {
     fm: Vec<f64>,
     dfd: Vec<f64>,
     grad: Vec<f64>,
+    /// Contact-point weighting distance (m), if any.
+    weight_cp: Option<f64>,
 }
 
 impl CurveProblem<'_> {
@@ -168,6 +176,9 @@ impl NormalEquations for CurveProblem<'_> {
         self.x.len()
     }
     fn evaluate(&mut self, u: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS]) -> f64 {
+        if let Some(d) = self.weight_cp {
+            return self.evaluate_weighted(u, jtj, jtr, d);
+        }
         // Monomorphised for the usual sizes so the per-point accumulation lives in registers.
         match self.n_free {
             1 => self.evaluate_n::<1>(u, jtj, jtr),
@@ -258,6 +269,85 @@ impl CurveProblem<'_> {
             }
         }
         ssr + ssr0
+    }
+}
+
+impl CurveProblem<'_> {
+    /// The normal equations of the contact-point-weighted residuals ρᵢ = wᵢ rᵢ with
+    /// wᵢ = min(|δᵢ|/d, 1), δᵢ = x_c − xᵢ. The weight moves with x_c, so
+    /// ∂ρᵢ/∂x_c = wᵢ ∂rᵢ/∂x_c + rᵢ sign(δᵢ)/d inside the weighting band (nanite lets lmfit take
+    /// the same derivative by finite differences).
+    fn evaluate_weighted(&mut self, u: &[f64], jtj: &mut Matrix, jtr: &mut [f64; MAX_PARAMS], d: f64) -> f64 {
+        let nm = self.nm;
+        let nf = self.n_free;
+        let v = self.values(u);
+        let params = &v[..nm];
+        let (xc, base) = (v[nm], v[nm + 1]);
+        let mut m = 0;
+        for (&x, &y) in self.x.iter().zip(self.f) {
+            if xc - x > 0.0 {
+                self.delta[m] = xc - x;
+                self.y[m] = y;
+                m += 1;
+            }
+        }
+        self.model.force_with_gradient_batch(
+            &self.delta[..m],
+            params,
+            self.tip,
+            &mut self.fm[..m],
+            &mut self.dfd[..m],
+            &mut self.grad[..m * nm],
+        );
+        let mut out_of_contact = [0.0; MAX_PARAMS + 2];
+        let (f0, _) = self.model.force_with_gradient(0.0, params, self.tip, &mut out_of_contact[..nm]);
+        out_of_contact[nm + 1] = 1.0;
+        for row in jtj.iter_mut().take(nf) {
+            row[..nf].iter_mut().for_each(|v| *v = 0.0);
+        }
+        jtr[..nf].iter_mut().for_each(|v| *v = 0.0);
+        let mut ssr = 0.0;
+        let mut i_contact = 0;
+        let mut full = [0.0; MAX_PARAMS + 2];
+        for (&x, &y) in self.x.iter().zip(self.f) {
+            let delta = xc - x;
+            let f = if delta > 0.0 {
+                full[..nm].copy_from_slice(&self.grad[i_contact * nm..(i_contact + 1) * nm]);
+                full[nm] = self.dfd[i_contact];
+                full[nm + 1] = 1.0;
+                i_contact += 1;
+                self.fm[i_contact - 1]
+            } else {
+                full = out_of_contact;
+                f0
+            };
+            let r = f + base - y;
+            let a = delta.abs() / d;
+            let (w, dw_dxc) = if a < 1.0 { (a, delta.signum() / d) } else { (1.0, 0.0) };
+            let mut g = [0.0; MAX_PARAMS];
+            for (k, gk) in g.iter_mut().enumerate().take(nf) {
+                let i = self.free[k];
+                let mut dv = w * full[i];
+                if i == nm {
+                    dv += r * dw_dxc;
+                }
+                *gk = dv * self.scale[i];
+            }
+            let rw = w * r;
+            for p in 0..nf {
+                jtr[p] += g[p] * rw;
+                for q in p..nf {
+                    jtj[p][q] += g[p] * g[q];
+                }
+            }
+            ssr += rw * rw;
+        }
+        for p in 0..nf {
+            for q in p..nf {
+                jtj[q][p] = jtj[p][q];
+            }
+        }
+        ssr
     }
 }
 
@@ -423,8 +513,25 @@ pub fn fit_curve(
         k += 1;
     }
 
-    let mut problem =
-        CurveProblem { model, tip, x: x_m, f: force_n, nm, v0, offset, scale, free, n_free, delta, y, fm, dfd, grad };
+    let weight_cp = opts.weight_cp_m.filter(|d| d.is_finite() && *d > 0.0);
+    let mut problem = CurveProblem {
+        model,
+        tip,
+        x: x_m,
+        f: force_n,
+        nm,
+        v0,
+        offset,
+        scale,
+        free,
+        n_free,
+        delta,
+        y,
+        fm,
+        dfd,
+        grad,
+        weight_cp,
+    };
     let cfg = LmConfig { max_iterations: opts.max_iterations, ..LmConfig::default() };
     let res = lm::minimize(&mut problem, &u0[..n_free], &lower[..n_free], &upper[..n_free], &cfg);
     if !res.ssr.is_finite() || res.params().iter().any(|p| !p.is_finite()) {
@@ -437,14 +544,20 @@ pub fn fit_curve(
     }
     let mean = force_n.iter().sum::<f64>() / n as f64;
     let sst: f64 = force_n.iter().map(|f| (f - mean) * (f - mean)).sum();
+    // R² and RMS describe the model against the data, unweighted, even for a weighted fit.
+    let ssr = if weight_cp.is_some() {
+        x_m.iter().zip(force_n).map(|(&x, &f)| (model_force(model, tip, &v[..n_total], x) - f).powi(2)).sum()
+    } else {
+        res.ssr
+    };
     Ok(FitResult {
         model: name,
         keys,
         units,
         values: v[..n_total].to_vec(),
         stderr,
-        r2: 1.0 - res.ssr / sst,
-        rms_n: (res.ssr / n as f64).sqrt(),
+        r2: 1.0 - ssr / sst,
+        rms_n: (ssr / n as f64).sqrt(),
         n_points: n,
         iterations: res.iterations,
         converged: res.converged,
