@@ -25,7 +25,7 @@ enum Command {
     /// Print what a file holds: format, curves, grid, channels, calibration, metadata.
     Info(info::Args),
     /// Force curves → modulus, adhesion, deformation, dissipation (maps for force volumes).
-    Nanomech(nanomech::Args),
+    Nanomech(Box<nanomech::Args>),
     /// List the contact models with their formulas, parameters and citations.
     Models(models::Args),
     /// Convert force curves to vegard's open `.vgc` format or CSV.
@@ -39,7 +39,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Info(a) => info::run(a),
-        Command::Nanomech(a) => nanomech::run(a),
+        Command::Nanomech(a) => nanomech::run(*a),
         Command::Models(a) => models::run(a),
         Command::Export(a) => export::run(a),
         Command::Synth(a) => synth::run(a),

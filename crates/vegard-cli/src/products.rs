@@ -291,7 +291,7 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
             for (name, im) in maps.all() {
                 let quantity = match name {
                     "modulus" => format!("{} modulus", spec.key.to_uppercase()),
-                    other => im.name.clone().replace("Fit R²", "R²").replace(other, other),
+                    _ => im.name.replace("Fit R²", "R²"),
                 };
                 let png = vegard::render::map_png(im, &style(&format!("{} — {}", im.name, stem), &quantity))?;
                 w(&format!("{stem}_{name}.png"), &png)?;

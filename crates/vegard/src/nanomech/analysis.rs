@@ -303,10 +303,10 @@ impl Setup {
         let adhesive = is_adhesive(&settings.model);
         let segment = settings.segment.unwrap_or(if adhesive { SegmentKind::Retract } else { SegmentKind::Approach });
         let window = settings.window.or(if adhesive { Some([0.3, 0.9]) } else { None });
-        if let Some([a, b]) = window {
-            if !(0.0..1.0).contains(&a) || !(a < b && b <= 1.0) {
-                return Err(SettingsError(format!("fit window must satisfy 0 ≤ lower < upper ≤ 1, got {a}–{b}")));
-            }
+        if let Some([a, b]) = window
+            && !((0.0..1.0).contains(&a) && a < b && b <= 1.0)
+        {
+            return Err(SettingsError(format!("fit window must satisfy 0 ≤ lower < upper ≤ 1, got {a}–{b}")));
         }
         let contact_point = ContactPointMethod::from_key(&settings.contact_point).ok_or_else(|| {
             let keys: Vec<&str> = ContactPointMethod::all().iter().map(|m| m.key()).collect();
@@ -322,7 +322,6 @@ impl Setup {
             poisson: settings.poisson,
             tip_modulus_pa: settings.tip_modulus_pa,
             tip_poisson: settings.tip_poisson,
-            ..Tip::default()
         };
         Ok(Setup { settings: settings.clone(), model, tip, segment, window, contact_point })
     }
@@ -420,7 +419,9 @@ fn is_noise_only(curve: &ForceCurve, snr: f64) -> bool {
     head.sort_by(f64::total_cmp);
     let base = head[head.len() / 2];
     let peak = f.iter().copied().filter(|v| v.is_finite()).fold(f64::NEG_INFINITY, f64::max);
-    sigma > 0.0 && !(peak - base > snr * sigma)
+    // (Written so that a NaN peak counts as "no contact".)
+    let contact = peak - base > snr * sigma;
+    sigma > 0.0 && !contact
 }
 
 /// QNM channels, the contact check and the fit on a preprocessed curve (tip position and
@@ -430,7 +431,8 @@ fn analyse_preprocessed(curve: &ForceCurve, setup: &Setup, r: &mut CurveResult) 
     // Pure noise (the ramp stopped short of the sample) must not produce a modulus.
     let approach_force = curve.segment(SegmentKind::Approach).and_then(|g| g.data(&ChannelKind::Force));
     if let Some(sigma) = approach_force.and_then(channels::baseline_noise).filter(|s| *s > 0.0) {
-        if !(r.peak_force_n > setup.settings.min_contact_snr * sigma) {
+        let contact = r.peak_force_n > setup.settings.min_contact_snr * sigma; // false for NaN
+        if !contact {
             r.flags.push(Flag::NoContact);
             return None;
         }
@@ -626,10 +628,11 @@ fn fit_segment(
                 .iter()
                 .filter(|v| v.is_finite())
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-            if !(r.contact_point_m >= xa && r.contact_point_m <= xb) {
+            let inside = r.contact_point_m >= xa && r.contact_point_m <= xb; // false for NaN
+            if !inside {
                 r.flags.push(Flag::ContactPointOutside);
             }
-            if s.min_r2.is_some_and(|m| !(r.r2 >= m)) {
+            if s.min_r2.is_some_and(|m| r.r2.is_nan() || r.r2 < m) {
                 r.flags.push(Flag::PoorFit);
             }
             Some(((start, end), res.values))

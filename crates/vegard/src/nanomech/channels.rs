@@ -94,7 +94,7 @@ pub fn retract_window(f: &[f64], lower: f64, upper: f64) -> Option<FitWindow> {
     let i_min = i_peak + i_min;
     let f_min = -neg_min;
     let range = f_max - f_min;
-    if !(range > 0.0) {
+    if range.is_nan() || range <= 0.0 {
         return None;
     }
     let lo = f_min + lower * range;

@@ -342,9 +342,11 @@ impl CurveProblem<'_> {
             }
             ssr += rw * rw;
         }
-        for p in 0..nf {
-            for q in p..nf {
-                jtj[q][p] = jtj[p][q];
+        // Mirror the upper triangle (a transpose copy: index loops are the clear form).
+        #[allow(clippy::needless_range_loop)]
+        for p in 1..nf {
+            for q in 0..p {
+                jtj[p][q] = jtj[q][p];
             }
         }
         ssr

@@ -8,6 +8,7 @@
 //! - retract (DMT, seed 004): F = 4/3 E* √R δ^{3/2} − F_adh for δ ≥ 0, and for the
 //!   separation s = −δ > 0 the adhesive neck relaxes linearly, F = −F_adh (1 − s/ℓ)₊ with
 //!   ℓ = [`NECK_LENGTH_M`].
+//!
 //! The piezo height is z = x − F/k (tip position = height + F/k, as nanite). As in
 //! PeakForce tapping the ramp is sinusoidal in time, x(t) = x_bottom + A (1 + cos πt)/2 on the
 //! approach (t ∈ [0, 1]) and its mirror on the retract, so samples crowd near the turning
