@@ -45,6 +45,9 @@ pub struct Args {
     /// Contact-point method key.
     #[arg(long)]
     pub contact_point: Option<String>,
+    /// Remove a linear baseline tilt (fitted before the contact point) from all segments.
+    #[arg(long)]
+    pub tilt: bool,
     /// Do not shift the tip position to put the contact point at 0.
     #[arg(long)]
     pub no_tip_offset: bool,
@@ -145,6 +148,9 @@ pub fn settings(args: &Args) -> Result<NanomechSettings> {
     }
     if let Some(c) = &args.contact_point {
         s.contact_point = c.clone();
+    }
+    if args.tilt {
+        s.correct_tilt = true;
     }
     if args.no_tip_offset {
         s.correct_tip_offset = false;

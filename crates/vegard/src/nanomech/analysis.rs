@@ -42,6 +42,11 @@ pub struct NanomechSettings {
     pub window: Option<[f64; 2]>,
     /// Contact-point method key.
     pub contact_point: String,
+    /// Remove a linear baseline tilt (interference, drag) fitted to the approach before the
+    /// contact point against tip position, from every segment, line pinned at the contact
+    /// point (nanite `correct_force_slope`, region "all", strategy "shift"), then re-zero the
+    /// baseline.
+    pub correct_tilt: bool,
     /// Shift the tip position so that the contact point is at 0 (nanite's
     /// `correct_tip_offset`).
     pub correct_tip_offset: bool,
@@ -83,6 +88,7 @@ impl Default for NanomechSettings {
             segment: None,
             window: None,
             contact_point: ContactPointMethod::DeviationFromBaseline.key().into(),
+            correct_tilt: false,
             correct_tip_offset: true,
             fix_baseline: false,
             crop_factor: None,
@@ -384,6 +390,21 @@ pub fn analyse_curve(
         // The offset needs a contact to find the baseline before it; on pure noise (a ramp
         // that stopped short) it fails. Say which of the two it was.
         r.flags.push(if is_noise_only(&curve, s.min_contact_snr) { Flag::NoContact } else { Flag::PreprocessFailed });
+        return (r, None);
+    }
+    // The tilt line is pinned at the contact point, so the flattened baseline then sits at
+    // minus the line's value there: zero it again with a second force offset.
+    if s.correct_tilt
+        && (preprocess::correct_tilt(
+            &mut curve,
+            setup.contact_point,
+            preprocess::TiltRegion::All,
+            preprocess::TiltStrategy::Shift,
+        )
+        .is_err()
+            || preprocess::correct_force_offset(&mut curve, preprocess::ForceOffsetMethod::BaselineMean).is_err())
+    {
+        r.flags.push(Flag::PreprocessFailed);
         return (r, None);
     }
     if s.correct_tip_offset && preprocess::correct_tip_offset(&mut curve, setup.contact_point).is_err() {

@@ -106,10 +106,11 @@ pub fn retract_window(f: &[f64], lower: f64, upper: f64) -> Option<FitWindow> {
 }
 
 /// Robust standard deviation of the force baseline: 1.4826 × the median absolute deviation
-/// of the first 10 % (at least 10 samples) of an approach segment, which is far from the
-/// sample. Used to tell a contact from noise.
+/// of the first quarter (at least 10 samples) of an approach segment, which is far from the
+/// sample. Used to tell a contact from noise; a quarter rather than nanite's baseline tenth
+/// because the scale estimate needs samples (its relative error is ≈ 1/√n).
 pub fn baseline_noise(approach_f: &[f64]) -> Option<f64> {
-    let n = (approach_f.len() / 10).max(10).min(approach_f.len());
+    let n = (approach_f.len() / 4).max(10).min(approach_f.len());
     let mut v: Vec<f64> = approach_f[..n].iter().copied().filter(|x| x.is_finite()).collect();
     if v.len() < 5 {
         return None;
