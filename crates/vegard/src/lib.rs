@@ -12,6 +12,7 @@
 //! - [`numerics`]: math with no physics (bounded Levenberg–Marquardt, statistics).
 //! - [`nanomech`]: force-curve preprocessing, contact-point estimation, contact models
 //!   (one file each under `nanomech/models/`), fitting and the PeakForce-QNM channels.
+//! - [`sim`]: finite elements, closed-form references and the ESM forward model.
 //! - [`render`]: colour maps, map and curve PNGs, Gwyddion `.gsf` export, HTML reports.
 //! - [`provenance`]: the reproducibility record attached to every product.
 //!
@@ -24,6 +25,7 @@ pub mod nanomech;
 pub mod numerics;
 pub mod provenance;
 pub mod render;
+pub mod sim;
 pub mod units;
 
 /// The version recorded in every provenance block.

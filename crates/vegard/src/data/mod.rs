@@ -8,6 +8,7 @@
 //! 512×512 map never needs to be held in memory whole.
 
 mod curve;
+pub mod esm;
 mod curvemap;
 mod image;
 mod metadata;
