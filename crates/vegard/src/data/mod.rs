@@ -8,8 +8,8 @@
 //! 512×512 map never needs to be held in memory whole.
 
 mod curve;
-pub mod esm;
 mod curvemap;
+pub mod esm;
 mod image;
 mod metadata;
 

@@ -159,6 +159,33 @@ struct CurveProblem<'a> {
 }
 
 impl CurveProblem<'_> {
+    /// Collect the in-contact points (δ = x_c − x > 0, in data order) into the scratch
+    /// buffers and evaluate the model on them in one batch; every out-of-contact force goes
+    /// to `out_of_contact`. Returns the number of points in contact.
+    fn gather_contact(&mut self, xc: f64, params: &[f64], mut out_of_contact: impl FnMut(f64)) -> usize {
+        let nm = self.nm;
+        let mut m = 0;
+        for (&x, &y) in self.x.iter().zip(self.f) {
+            let delta = xc - x;
+            if delta > 0.0 {
+                self.delta[m] = delta;
+                self.y[m] = y;
+                m += 1;
+            } else {
+                out_of_contact(y);
+            }
+        }
+        self.model.force_with_gradient_batch(
+            &self.delta[..m],
+            params,
+            self.tip,
+            &mut self.fm[..m],
+            &mut self.dfd[..m],
+            &mut self.grad[..m * nm],
+        );
+        m
+    }
+
     fn values(&self, u: &[f64]) -> [f64; MAX_PARAMS + 2] {
         let mut v = self.v0;
         for (k, &i) in self.free[..self.n_free].iter().enumerate() {
@@ -219,28 +246,12 @@ impl CurveProblem<'_> {
         }
         let off0 = f0 + base;
         let (mut n0, mut sr0, mut ssr0) = (0usize, 0.0, 0.0);
-        let mut m = 0;
-        for (&x, &y) in self.x.iter().zip(self.f) {
-            let delta = xc - x;
-            if delta > 0.0 {
-                self.delta[m] = delta;
-                self.y[m] = y;
-                m += 1;
-            } else {
-                let r = off0 - y;
-                n0 += 1;
-                sr0 += r;
-                ssr0 += r * r;
-            }
-        }
-        self.model.force_with_gradient_batch(
-            &self.delta[..m],
-            params,
-            self.tip,
-            &mut self.fm[..m],
-            &mut self.dfd[..m],
-            &mut self.grad[..m * nm],
-        );
+        let m = self.gather_contact(xc, params, |y| {
+            let r = off0 - y;
+            n0 += 1;
+            sr0 += r;
+            ssr0 += r * r;
+        });
         let mut a = [[0.0; NF]; NF];
         let mut b = [0.0; NF];
         let mut ssr = 0.0;
@@ -283,22 +294,7 @@ impl CurveProblem<'_> {
         let v = self.values(u);
         let params = &v[..nm];
         let (xc, base) = (v[nm], v[nm + 1]);
-        let mut m = 0;
-        for (&x, &y) in self.x.iter().zip(self.f) {
-            if xc - x > 0.0 {
-                self.delta[m] = xc - x;
-                self.y[m] = y;
-                m += 1;
-            }
-        }
-        self.model.force_with_gradient_batch(
-            &self.delta[..m],
-            params,
-            self.tip,
-            &mut self.fm[..m],
-            &mut self.dfd[..m],
-            &mut self.grad[..m * nm],
-        );
+        self.gather_contact(xc, params, |_| {});
         let mut out_of_contact = [0.0; MAX_PARAMS + 2];
         let (f0, _) = self.model.force_with_gradient(0.0, params, self.tip, &mut out_of_contact[..nm]);
         out_of_contact[nm + 1] = 1.0;
