@@ -66,8 +66,13 @@ impl Default for Acquisition {
 pub struct Rng(u64);
 
 impl Rng {
+    /// Seeds go through the SplitMix64 finaliser (Steele et al. 2014) so that neighbouring
+    /// seeds (pixel indices) start from unrelated states.
     pub fn new(seed: u64) -> Self {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        Rng((z ^ (z >> 31)) | 1)
     }
 
     pub fn uniform(&mut self) -> f64 {
@@ -160,14 +165,14 @@ impl SeiSurface {
         let mut rng = Rng::new(seed);
         let n_grains = ((nx * ny) as f64 / 60.0).clamp(4.0, 400.0) as usize;
         let seeds = (0..n_grains)
-            .map(|_| {
+            .map(|i| {
                 let u = rng.uniform();
-                let phase = if u < 0.45 {
-                    0
-                } else if u < 0.8 {
-                    1
-                } else {
-                    2
+                // The first three grains take one phase each, so even a small map shows all three.
+                let phase = match i {
+                    0..3 => i,
+                    _ if u < 0.45 => 0,
+                    _ if u < 0.8 => 1,
+                    _ => 2,
                 };
                 (rng.uniform() * nx as f64, rng.uniform() * ny as f64, phase)
             })
