@@ -8,12 +8,12 @@
 //! f* = ∫ Bᵀ D ε* r dr dz = ∫ 3K_b e* (∂N/∂r + N/r, ∂N/∂z) r dr dz (K_b bulk modulus), traction load
 //! ∫ N t r ds. On the axis u_r = 0 (symmetry), which also keeps u_r/r finite.
 
+use super::FemError;
 use super::element::{AffineMap, REFERENCE_NODES};
 use super::mesh::{Boundary, Mesh};
 use super::quadrature::triangle_degree5;
 use super::scalar::edge_integrate;
 use super::sparse::Triplets;
-use super::FemError;
 
 /// Isotropic linear elastic material.
 #[derive(Clone, Copy, Debug)]
@@ -68,7 +68,9 @@ impl Eigenstrain<'_> {
     fn at(&self, mesh: &Mesh, e: usize, n: &[f64; 6], r: f64, z: f64) -> f64 {
         match self {
             Eigenstrain::PerElement(v) => v.get(e).copied().unwrap_or(0.0),
-            Eigenstrain::PerNode(v) => mesh.element(e).iter().zip(n).map(|(&i, w)| w * v.get(i).copied().unwrap_or(0.0)).sum(),
+            Eigenstrain::PerNode(v) => {
+                mesh.element(e).iter().zip(n).map(|(&i, w)| w * v.get(i).copied().unwrap_or(0.0)).sum()
+            }
             Eigenstrain::Field(f) => f(r, z),
         }
     }
@@ -191,6 +193,22 @@ pub fn supports(mesh: &Mesh, parts: &[(Boundary, Support)]) -> Vec<(usize, f64)>
 /// Surface displacement profile: (r, u_z(r, 0)) for the top nodes, sorted by r.
 pub fn surface_uz(mesh: &Mesh, u: &[f64]) -> Vec<(f64, f64)> {
     mesh.top_nodes_by_r().into_iter().map(|i| (mesh.nodes[i][0], u[2 * i + 1])).collect()
+}
+
+/// u_z(r, 0) at an arbitrary radius, interpolated with the top edge's own 1-D shape functions (exact
+/// trace of the FE field); None if r is outside [0, R].
+pub fn surface_uz_at(mesh: &Mesh, u: &[f64], r: f64) -> Option<f64> {
+    let edge = mesh.edges.iter().filter(|e| e.tag == Boundary::Top).find(|e| {
+        let (a, b) = (mesh.nodes[e.ends[0]][0], mesh.nodes[e.ends[1]][0]);
+        a.min(b) <= r && r <= a.max(b)
+    })?;
+    let (a, b) = (mesh.nodes[edge.ends[0]][0], mesh.nodes[edge.ends[1]][0]);
+    let t = (r - a) / (b - a);
+    let (u0, u1) = (u[2 * edge.ends[0] + 1], u[2 * edge.ends[1] + 1]);
+    Some(match edge.mid {
+        Some(m) => (1.0 - t) * (1.0 - 2.0 * t) * u0 + t * (2.0 * t - 1.0) * u1 + 4.0 * t * (1.0 - t) * u[2 * m + 1],
+        None => (1.0 - t) * u0 + t * u1,
+    })
 }
 
 /// Nodal stresses (σ_rr, σ_zz, σ_θθ, σ_rz) recovered by averaging, over the elements sharing a node, the

@@ -133,7 +133,8 @@ impl Mesh {
 
     /// Tensor-product mesh on given vertex lines: `r_lines` ascending from 0, `z_lines` ascending ending at 0.
     pub fn tensor(r_lines: Vec<f64>, z_lines: Vec<f64>, order: Order) -> Result<Mesh, FemError> {
-        let ascending = |v: &[f64]| v.len() >= 2 && v.windows(2).all(|w| w[1] > w[0]) && v.iter().all(|x| x.is_finite());
+        let ascending =
+            |v: &[f64]| v.len() >= 2 && v.windows(2).all(|w| w[1] > w[0]) && v.iter().all(|x| x.is_finite());
         if !ascending(&r_lines) || !ascending(&z_lines) || r_lines[0] != 0.0 || z_lines[z_lines.len() - 1] != 0.0 {
             return Err(FemError::Input(
                 "Mesh::tensor: expected ascending finite r-lines starting at 0 and z-lines ending at 0".into(),
@@ -189,13 +190,21 @@ impl Mesh {
             let i = s * ci;
             let last = nz - 1;
             edges.push(BoundaryEdge { tag: Boundary::Bottom, ends: [id(i, 0), id(i + s, 0)], mid: mid(id(i + 1, 0)) });
-            edges.push(BoundaryEdge { tag: Boundary::Top, ends: [id(i, last), id(i + s, last)], mid: mid(id(i + 1, last)) });
+            edges.push(BoundaryEdge {
+                tag: Boundary::Top,
+                ends: [id(i, last), id(i + s, last)],
+                mid: mid(id(i + 1, last)),
+            });
         }
         for cj in 0..cz {
             let j = s * cj;
             let last = nr - 1;
             edges.push(BoundaryEdge { tag: Boundary::Axis, ends: [id(0, j), id(0, j + s)], mid: mid(id(0, j + 1)) });
-            edges.push(BoundaryEdge { tag: Boundary::Side, ends: [id(last, j), id(last, j + s)], mid: mid(id(last, j + 1)) });
+            edges.push(BoundaryEdge {
+                tag: Boundary::Side,
+                ends: [id(last, j), id(last, j + s)],
+                mid: mid(id(last, j + 1)),
+            });
         }
         Ok(Mesh { order, nodes, connectivity, edges, r_lines, z_lines })
     }

@@ -1,8 +1,8 @@
 //! Solving an assembled system K u = f with Dirichlet values, by elimination: the fixed unknowns are removed
 //! and their known values moved to the right-hand side (f_free −= K_free,fixed g), which keeps an SPD K SPD.
 
-use super::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 use super::FemError;
+use super::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 
 /// A linear system with some unknowns prescribed; build once, then [`Constrained::solve`] for many loads.
 pub struct Constrained {
@@ -25,7 +25,9 @@ impl Constrained {
         let mut fixed_values = vec![0.0; n];
         for &(i, g) in fixed {
             if i >= n || !g.is_finite() {
-                return Err(FemError::Input(format!("Dirichlet value for unknown {i} of {n}: expected finite, got {g}")));
+                return Err(FemError::Input(format!(
+                    "Dirichlet value for unknown {i} of {n}: expected finite, got {g}"
+                )));
             }
             is_fixed[i] = true;
             fixed_values[i] = g;
@@ -107,6 +109,11 @@ impl Constrained {
 }
 
 /// One-shot: solve K u = f with `fixed` Dirichlet values.
-pub fn solve_dirichlet(k: &Triplets, f: &[f64], fixed: &[(usize, f64)], kind: MatrixKind) -> Result<Vec<f64>, FemError> {
+pub fn solve_dirichlet(
+    k: &Triplets,
+    f: &[f64],
+    fixed: &[(usize, f64)],
+    kind: MatrixKind,
+) -> Result<Vec<f64>, FemError> {
     Constrained::new(k, fixed, kind)?.solve(f)
 }
