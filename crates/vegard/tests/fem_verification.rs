@@ -51,7 +51,7 @@ fn manufactured_errors(order: Order, levels: &[usize]) -> Vec<f64> {
             let mesh = Mesh::tensor(uniform(0.0, 1.0, n), uniform(-1.0, 0.0, n), order).unwrap();
             let kmat = scalar::stiffness(&mesh, |_, _| 1.0);
             let mut f = scalar::load(&mesh, source);
-            let g = scalar::neumann_load(&mesh, Boundary::Top, move |r, z| exact(r, z));
+            let g = scalar::neumann_load(&mesh, Boundary::Top, exact);
             f.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
             let fixed = scalar::dirichlet_from(&mesh, &[Boundary::Side, Boundary::Bottom], exact);
             let u = solve_dirichlet(&kmat, &f, &fixed, MatrixKind::Spd).unwrap();

@@ -85,7 +85,7 @@ pub fn graded_sequence(
     h_max: f64,
 ) -> Result<Vec<f64>, FemError> {
     let ok = length.is_finite() && length > 0.0 && h_min > 0.0 && h_min <= length && growth >= 1.0 && h_max >= h_min;
-    if !ok || !(growth <= 2.0) || length / h_min > 1e6 {
+    if !ok || growth > 2.0 || length / h_min > 1e6 {
         return Err(FemError::Input(format!(
             "graded_sequence: expected 0 < h_min ≤ length (≤ 1e6 h_min), 1 ≤ growth ≤ 2, h_max ≥ h_min; found \
              length {length}, h_min {h_min}, growth {growth}, h_max {h_max}"

@@ -14,6 +14,8 @@ pub fn stiffness(mesh: &Mesh, k: impl Fn(f64, f64) -> f64) -> Triplets {
     assemble_matrix(mesh, |s, i, j| k(s.r, s.z) * (s.dn_dr[i] * s.dn_dr[j] + s.dn_dz[i] * s.dn_dz[j]))
 }
 
+// Index loops: i, j address the local matrix and two shape arrays at once.
+#[allow(clippy::needless_range_loop)]
 /// Stiffness with one conductivity / permittivity per element (e.g. material regions).
 pub fn stiffness_per_element(mesh: &Mesh, k: &[f64]) -> Triplets {
     let mut t = Triplets::with_capacity(mesh.n_nodes(), mesh.n_elements() * 36);
@@ -121,6 +123,7 @@ pub fn dirichlet_from(mesh: &Mesh, tags: &[Boundary], g: impl Fn(f64, f64) -> f6
     nodes.into_iter().map(|i| (i, g(mesh.nodes[i][0], mesh.nodes[i][1]))).collect()
 }
 
+#[allow(clippy::needless_range_loop)] // i, j address the local matrix and the shape arrays together.
 fn assemble_matrix(mesh: &Mesh, integrand: impl Fn(&super::element::ShapeAt, usize, usize) -> f64) -> Triplets {
     let mut t = Triplets::with_capacity(mesh.n_nodes(), mesh.n_elements() * 36);
     let rule = triangle_degree5();

@@ -110,7 +110,7 @@ impl Symbolic {
                 .map(Factor::Cholesky)
                 .map_err(|e| FemError::Solver(format!("Cholesky (matrix not SPD?): {e:?}"))),
             Symbolic::Lu(s) => Lu::try_new_with_symbolic(s.clone(), a.0.as_ref())
-                .map(Factor::Lu)
+                .map(|f| Factor::Lu(Box::new(f)))
                 .map_err(|e| FemError::Solver(format!("LU: {e:?}"))),
         }
     }
@@ -120,7 +120,8 @@ impl Symbolic {
 #[derive(Clone, Debug)]
 pub enum Factor {
     Cholesky(Llt<usize, f64>),
-    Lu(Lu<usize, f64>),
+    /// Boxed: the LU factor is much larger than the Cholesky handle.
+    Lu(Box<Lu<usize, f64>>),
 }
 
 impl Factor {
