@@ -143,6 +143,26 @@ pub fn eigenstrain_load(mesh: &Mesh, mat: &Isotropic, eig: Eigenstrain<'_>) -> V
     f
 }
 
+/// Body-force load ∫ N b r dr dz for a body force density b(r, z) = (b_r, b_z) in N/m³.
+pub fn body_force_load(mesh: &Mesh, b: impl Fn(f64, f64) -> [f64; 2]) -> Vec<f64> {
+    let npe = mesh.order.nodes_per_element();
+    let rule = triangle_degree5();
+    let mut f = vec![0.0; 2 * mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for s in map.at_points(mesh.order, &rule) {
+            let bv = b(s.r, s.z);
+            let w = s.area_weight * s.r;
+            for k in 0..npe {
+                f[2 * nodes[k]] += w * s.n[k] * bv[0];
+                f[2 * nodes[k] + 1] += w * s.n[k] * bv[1];
+            }
+        }
+    }
+    f
+}
+
 /// Traction load ∫ N t r ds on the edges tagged `tag`; `t(r, z)` = (t_r, t_z) in Pa.
 pub fn traction_load(mesh: &Mesh, tag: Boundary, t: impl Fn(f64, f64) -> [f64; 2]) -> Vec<f64> {
     let mut f = vec![0.0; 2 * mesh.n_nodes()];
