@@ -15,6 +15,7 @@ pub struct Constrained {
     reduced: CscMatrix,
     symbolic: Symbolic,
     factor: Factor,
+    kind: MatrixKind,
 }
 
 impl Constrained {
@@ -55,7 +56,7 @@ impl Constrained {
         let reduced = reduced.to_csc()?;
         let symbolic = Symbolic::analyse(&reduced, kind)?;
         let factor = symbolic.factor(&reduced)?;
-        Ok(Constrained { n, free_index, fixed_values, coupling, reduced, symbolic, factor })
+        Ok(Constrained { n, free_index, fixed_values, coupling, reduced, symbolic, factor, kind })
     }
 
     /// Number of free unknowns.
@@ -91,7 +92,8 @@ impl Constrained {
         Ok((0..self.n).map(|i| self.free_index[i].map_or(g[i], |a| x[a])).collect())
     }
 
-    /// Refactor after the matrix values changed but not its pattern or the fixed set (e.g. a new time step).
+    /// Refactor after the matrix values changed but not the fixed set (e.g. a new time step); the symbolic
+    /// analysis is reused when the pattern is unchanged (same number of stored entries).
     pub fn refactor(&mut self, k: &Triplets) -> Result<(), FemError> {
         let mut reduced = Triplets::with_capacity(self.n_free(), k.entries().len());
         self.coupling.clear();
@@ -102,7 +104,12 @@ impl Constrained {
                 _ => {}
             }
         }
-        self.reduced = reduced.to_csc()?;
+        let reduced = reduced.to_csc()?;
+        if reduced.nnz() != self.reduced.nnz() {
+            // The pattern changed after all: redo the symbolic analysis rather than misuse the old one.
+            self.symbolic = Symbolic::analyse(&reduced, self.kind)?;
+        }
+        self.reduced = reduced;
         self.factor = self.symbolic.factor(&self.reduced)?;
         Ok(())
     }
