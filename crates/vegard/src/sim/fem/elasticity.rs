@@ -1,0 +1,274 @@
+//! Axisymmetric linear isotropic elasticity with an isotropic eigenstrain (Vegard strain).
+//!
+//! Unknowns per node: u_r (index 2i) and u_z (2i + 1). Strains (Zienkiewicz & Taylor Vol. 1, §6.3; Timoshenko
+//! & Goodier): ε = (ε_rr, ε_zz, ε_θθ, γ_rz) = (∂u_r/∂r, ∂u_z/∂z, u_r/r, ∂u_r/∂z + ∂u_z/∂r).
+//! Stress σ = D (ε − ε*), ε* = e* (1, 1, 1, 0) for an isotropic linear eigenstrain e* (volumetric 3e*; for
+//! Vegard's law e* = (Ω/3) Δc with Ω the partial molar volume and Δc the concentration change), D the
+//! isotropic stiffness with Lamé λ, μ. Weak form per radian: K = ∫ Bᵀ D B r dr dz, eigenstrain load
+//! f* = ∫ Bᵀ D ε* r dr dz = ∫ 3K_b e* (∂N/∂r + N/r, ∂N/∂z) r dr dz (K_b bulk modulus), traction load
+//! ∫ N t r ds. On the axis u_r = 0 (symmetry), which also keeps u_r/r finite.
+
+use super::element::{AffineMap, REFERENCE_NODES};
+use super::mesh::{Boundary, Mesh};
+use super::quadrature::triangle_degree5;
+use super::scalar::edge_integrate;
+use super::sparse::Triplets;
+use super::FemError;
+
+/// Isotropic linear elastic material.
+#[derive(Clone, Copy, Debug)]
+pub struct Isotropic {
+    /// Young's modulus E (Pa).
+    pub young: f64,
+    /// Poisson's ratio ν (−1 < ν < 0.5).
+    pub poisson: f64,
+}
+
+impl Isotropic {
+    pub fn new(young: f64, poisson: f64) -> Result<Isotropic, FemError> {
+        if !(young > 0.0 && young.is_finite() && poisson > -1.0 && poisson < 0.5) {
+            return Err(FemError::Input(format!(
+                "elastic constants: expected E > 0 and −1 < ν < 0.5, found E = {young}, ν = {poisson}"
+            )));
+        }
+        Ok(Isotropic { young, poisson })
+    }
+
+    /// Lamé constants (λ, μ).
+    pub fn lame(&self) -> (f64, f64) {
+        let (e, nu) = (self.young, self.poisson);
+        (e * nu / ((1.0 + nu) * (1.0 - 2.0 * nu)), e / (2.0 * (1.0 + nu)))
+    }
+
+    /// Bulk modulus K_b = E / (3 (1 − 2ν)).
+    pub fn bulk(&self) -> f64 {
+        self.young / (3.0 * (1.0 - 2.0 * self.poisson))
+    }
+
+    /// σ = D ε for ε = (ε_rr, ε_zz, ε_θθ, γ_rz).
+    pub fn stress(&self, eps: [f64; 4]) -> [f64; 4] {
+        let (l, m) = self.lame();
+        let tr = eps[0] + eps[1] + eps[2];
+        [l * tr + 2.0 * m * eps[0], l * tr + 2.0 * m * eps[1], l * tr + 2.0 * m * eps[2], m * eps[3]]
+    }
+}
+
+/// An isotropic linear eigenstrain field e*(r, z) (each normal component; volumetric = 3e*).
+#[derive(Clone, Copy)]
+pub enum Eigenstrain<'a> {
+    /// One value per element.
+    PerElement(&'a [f64]),
+    /// Nodal values interpolated with the element's shape functions (e.g. (Ω/3) Δc from a diffusion solve).
+    PerNode(&'a [f64]),
+    /// A function of (r, z).
+    Field(&'a dyn Fn(f64, f64) -> f64),
+}
+
+impl Eigenstrain<'_> {
+    fn at(&self, mesh: &Mesh, e: usize, n: &[f64; 6], r: f64, z: f64) -> f64 {
+        match self {
+            Eigenstrain::PerElement(v) => v.get(e).copied().unwrap_or(0.0),
+            Eigenstrain::PerNode(v) => {
+                mesh.element(e).iter().zip(n).map(|(&i, w)| w * v.get(i).copied().unwrap_or(0.0)).sum()
+            }
+            Eigenstrain::Field(f) => f(r, z),
+        }
+    }
+}
+
+/// Strain–displacement rows for node k at a point: returns (coefficients of u_r, coefficients of u_z) for
+/// (ε_rr, ε_zz, ε_θθ, γ_rz). On the axis (r ≈ 0) u_r/r is replaced by its limit ∂u_r/∂r (u_r(0) = 0).
+fn b_rows(n: f64, dr: f64, dz: f64, r: f64, r_scale: f64) -> ([f64; 4], [f64; 4]) {
+    let hoop = if r > 1e-12 * r_scale { n / r } else { dr };
+    ([dr, 0.0, hoop, dz], [0.0, dz, 0.0, dr])
+}
+
+/// Stiffness K = ∫ Bᵀ D B r dr dz, 2 unknowns per node.
+pub fn stiffness(mesh: &Mesh, mat: &Isotropic) -> Triplets {
+    let n2 = 2 * mesh.n_nodes();
+    let npe = mesh.order.nodes_per_element();
+    let mut t = Triplets::with_capacity(n2, mesh.n_elements() * 4 * npe * npe);
+    let rule = triangle_degree5();
+    let scale = mesh.r_lines.last().copied().unwrap_or(1.0);
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let mut local = [[0.0; 12]; 12];
+        for s in map.at_points(mesh.order, &rule) {
+            let w = s.area_weight * s.r;
+            let mut b = [[0.0; 4]; 12];
+            for k in 0..npe {
+                let (br, bz) = b_rows(s.n[k], s.dn_dr[k], s.dn_dz[k], s.r, scale);
+                b[2 * k] = br;
+                b[2 * k + 1] = bz;
+            }
+            let db: Vec<[f64; 4]> = b[..2 * npe].iter().map(|row| mat.stress(*row)).collect();
+            for a in 0..2 * npe {
+                for c in 0..2 * npe {
+                    local[a][c] += w * (0..4).map(|q| b[a][q] * db[c][q]).sum::<f64>();
+                }
+            }
+        }
+        let nodes = mesh.element(e);
+        for a in 0..2 * npe {
+            for c in 0..2 * npe {
+                t.add(2 * nodes[a / 2] + a % 2, 2 * nodes[c / 2] + c % 2, local[a][c]);
+            }
+        }
+    }
+    t
+}
+
+/// Load of an isotropic eigenstrain: f* = ∫ Bᵀ D ε* r dr dz.
+pub fn eigenstrain_load(mesh: &Mesh, mat: &Isotropic, eig: Eigenstrain<'_>) -> Vec<f64> {
+    let npe = mesh.order.nodes_per_element();
+    let rule = triangle_degree5();
+    let k3 = 3.0 * mat.bulk();
+    let mut f = vec![0.0; 2 * mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for s in map.at_points(mesh.order, &rule) {
+            let es = eig.at(mesh, e, &s.n, s.r, s.z);
+            if es == 0.0 {
+                continue;
+            }
+            // D (e*, e*, e*, 0) = 3 K_b e* (1, 1, 1, 0); times r: the u_r row is ∂N/∂r r + N.
+            let w = s.area_weight * k3 * es;
+            for k in 0..npe {
+                f[2 * nodes[k]] += w * (s.dn_dr[k] * s.r + s.n[k]);
+                f[2 * nodes[k] + 1] += w * s.dn_dz[k] * s.r;
+            }
+        }
+    }
+    f
+}
+
+/// Body-force load ∫ N b r dr dz for a body force density b(r, z) = (b_r, b_z) in N/m³.
+pub fn body_force_load(mesh: &Mesh, b: impl Fn(f64, f64) -> [f64; 2]) -> Vec<f64> {
+    let npe = mesh.order.nodes_per_element();
+    let rule = triangle_degree5();
+    let mut f = vec![0.0; 2 * mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for s in map.at_points(mesh.order, &rule) {
+            let bv = b(s.r, s.z);
+            let w = s.area_weight * s.r;
+            for k in 0..npe {
+                f[2 * nodes[k]] += w * s.n[k] * bv[0];
+                f[2 * nodes[k] + 1] += w * s.n[k] * bv[1];
+            }
+        }
+    }
+    f
+}
+
+/// Traction load ∫ N t r ds on the edges tagged `tag`; `t(r, z)` = (t_r, t_z) in Pa.
+pub fn traction_load(mesh: &Mesh, tag: Boundary, t: impl Fn(f64, f64) -> [f64; 2]) -> Vec<f64> {
+    let mut f = vec![0.0; 2 * mesh.n_nodes()];
+    edge_integrate(mesh, tag, |r, z, wn, nodes| {
+        let tv = t(r, z);
+        for (k, &node) in nodes.iter().enumerate() {
+            f[2 * node] += wn[k] * r * tv[0];
+            f[2 * node + 1] += wn[k] * r * tv[1];
+        }
+    });
+    f
+}
+
+/// A surface pressure p(r) (Pa, positive pushing into the sample) on the top surface z = 0: t = (0, −p).
+pub fn top_pressure_load(mesh: &Mesh, p: impl Fn(f64) -> f64) -> Vec<f64> {
+    traction_load(mesh, Boundary::Top, |r, _| [0.0, -p(r)])
+}
+
+/// Displacement condition on a boundary part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Support {
+    /// u_r = u_z = 0 (clamped, e.g. glued to the substrate).
+    Fixed,
+    /// u_z = 0, u_r free (roller on a z = const face).
+    NoAxial,
+    /// u_r = 0, u_z free (roller on an r = const face).
+    NoRadial,
+}
+
+/// Dirichlet pairs (unknown, 0) for the given supports; the axis condition u_r = 0 is always included.
+pub fn supports(mesh: &Mesh, parts: &[(Boundary, Support)]) -> Vec<(usize, f64)> {
+    let mut fixed: Vec<(usize, f64)> = mesh.nodes_on(Boundary::Axis).into_iter().map(|i| (2 * i, 0.0)).collect();
+    for &(tag, s) in parts {
+        for i in mesh.nodes_on(tag) {
+            if matches!(s, Support::Fixed | Support::NoRadial) {
+                fixed.push((2 * i, 0.0));
+            }
+            if matches!(s, Support::Fixed | Support::NoAxial) {
+                fixed.push((2 * i + 1, 0.0));
+            }
+        }
+    }
+    fixed.sort_by_key(|p| p.0);
+    fixed.dedup_by_key(|p| p.0);
+    fixed
+}
+
+/// Surface displacement profile: (r, u_z(r, 0)) for the top nodes, sorted by r.
+pub fn surface_uz(mesh: &Mesh, u: &[f64]) -> Vec<(f64, f64)> {
+    mesh.top_nodes_by_r().into_iter().map(|i| (mesh.nodes[i][0], u[2 * i + 1])).collect()
+}
+
+/// u_z(r, 0) at an arbitrary radius, interpolated with the top edge's own 1-D shape functions (exact
+/// trace of the FE field); None if r is outside [0, R].
+pub fn surface_uz_at(mesh: &Mesh, u: &[f64], r: f64) -> Option<f64> {
+    let edge = mesh.edges.iter().filter(|e| e.tag == Boundary::Top).find(|e| {
+        let (a, b) = (mesh.nodes[e.ends[0]][0], mesh.nodes[e.ends[1]][0]);
+        a.min(b) <= r && r <= a.max(b)
+    })?;
+    let (a, b) = (mesh.nodes[edge.ends[0]][0], mesh.nodes[edge.ends[1]][0]);
+    let t = (r - a) / (b - a);
+    let (u0, u1) = (u[2 * edge.ends[0] + 1], u[2 * edge.ends[1] + 1]);
+    Some(match edge.mid {
+        Some(m) => (1.0 - t) * (1.0 - 2.0 * t) * u0 + t * (2.0 * t - 1.0) * u1 + 4.0 * t * (1.0 - t) * u[2 * m + 1],
+        None => (1.0 - t) * u0 + t * u1,
+    })
+}
+
+/// Nodal stresses (σ_rr, σ_zz, σ_θθ, σ_rz) recovered by averaging, over the elements sharing a node, the
+/// element stress D (ε − ε*) evaluated at that node. Accurate to the order of the stress itself (O(h²) for
+/// P2 on smooth fields), which is why the coupled model uses P2 for the hydrostatic stress.
+pub fn nodal_stress(mesh: &Mesh, mat: &Isotropic, u: &[f64], eig: Option<Eigenstrain<'_>>) -> Vec<[f64; 4]> {
+    let npe = mesh.order.nodes_per_element();
+    let scale = mesh.r_lines.last().copied().unwrap_or(1.0);
+    let mut sum = vec![[0.0; 4]; mesh.n_nodes()];
+    let mut count = vec![0u32; mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for (k, p) in REFERENCE_NODES.iter().take(npe).enumerate() {
+            let s = map.shape(mesh.order, p[0], p[1], 0.0);
+            let mut eps = [0.0; 4];
+            for m in 0..npe {
+                let (br, bz) = b_rows(s.n[m], s.dn_dr[m], s.dn_dz[m], s.r, scale);
+                let (ur, uz) = (u[2 * nodes[m]], u[2 * nodes[m] + 1]);
+                for q in 0..4 {
+                    eps[q] += br[q] * ur + bz[q] * uz;
+                }
+            }
+            if let Some(eig) = &eig {
+                let es = eig.at(mesh, e, &s.n, s.r, s.z);
+                for v in eps.iter_mut().take(3) {
+                    *v -= es;
+                }
+            }
+            let sig = mat.stress(eps);
+            for q in 0..4 {
+                sum[nodes[k]][q] += sig[q];
+            }
+            count[nodes[k]] += 1;
+        }
+    }
+    sum.iter().zip(&count).map(|(s, &c)| s.map(|v| v / f64::from(c.max(1)))).collect()
+}
+
+/// Hydrostatic stress σ_h = (σ_rr + σ_zz + σ_θθ) / 3 from [`nodal_stress`] output.
+pub fn hydrostatic(stress: &[[f64; 4]]) -> Vec<f64> {
+    stress.iter().map(|s| (s[0] + s[1] + s[2]) / 3.0).collect()
+}

@@ -1,0 +1,126 @@
+//! Solving an assembled system K u = f with Dirichlet values, by elimination: the fixed unknowns are removed
+//! and their known values moved to the right-hand side (f_free −= K_free,fixed g), which keeps an SPD K SPD.
+
+use super::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
+use super::FemError;
+
+/// A linear system with some unknowns prescribed; build once, then [`Constrained::solve`] for many loads.
+pub struct Constrained {
+    n: usize,
+    /// Free index of each unknown, or None if fixed.
+    free_index: Vec<Option<usize>>,
+    fixed_values: Vec<f64>,
+    /// The K_free,fixed coupling entries (free row, fixed column, value).
+    coupling: Vec<(usize, usize, f64)>,
+    reduced: CscMatrix,
+    symbolic: Symbolic,
+    factor: Factor,
+    kind: MatrixKind,
+}
+
+impl Constrained {
+    /// `fixed`: (unknown, value) pairs; a repeated unknown keeps its last value.
+    pub fn new(k: &Triplets, fixed: &[(usize, f64)], kind: MatrixKind) -> Result<Constrained, FemError> {
+        let n = k.dim();
+        let mut is_fixed = vec![false; n];
+        let mut fixed_values = vec![0.0; n];
+        for &(i, g) in fixed {
+            if i >= n || !g.is_finite() {
+                return Err(FemError::Input(format!(
+                    "Dirichlet value for unknown {i} of {n}: expected finite, got {g}"
+                )));
+            }
+            is_fixed[i] = true;
+            fixed_values[i] = g;
+        }
+        let mut free_index = vec![None; n];
+        let mut m = 0;
+        for i in 0..n {
+            if !is_fixed[i] {
+                free_index[i] = Some(m);
+                m += 1;
+            }
+        }
+        if m == 0 {
+            return Err(FemError::Input("every unknown is prescribed: nothing to solve".into()));
+        }
+        let mut reduced = Triplets::with_capacity(m, k.entries().len());
+        let mut coupling = Vec::new();
+        for &(i, j, v) in k.entries() {
+            match (free_index[i], free_index[j]) {
+                (Some(a), Some(b)) => reduced.add(a, b, v),
+                (Some(a), None) => coupling.push((a, j, v)),
+                _ => {}
+            }
+        }
+        let reduced = reduced.to_csc()?;
+        let symbolic = Symbolic::analyse(&reduced, kind)?;
+        let factor = symbolic.factor(&reduced)?;
+        Ok(Constrained { n, free_index, fixed_values, coupling, reduced, symbolic, factor, kind })
+    }
+
+    /// Number of free unknowns.
+    pub fn n_free(&self) -> usize {
+        self.reduced.dim()
+    }
+
+    /// Full solution vector (fixed entries = their prescribed values) for the load `f` (length n).
+    pub fn solve(&self, f: &[f64]) -> Result<Vec<f64>, FemError> {
+        self.solve_with_values(f, &self.fixed_values)
+    }
+
+    /// As [`Self::solve`] but with new prescribed values `g` (length n, read only at the fixed unknowns).
+    pub fn solve_with_values(&self, f: &[f64], g: &[f64]) -> Result<Vec<f64>, FemError> {
+        if f.len() != self.n || g.len() != self.n {
+            return Err(FemError::Input(format!(
+                "load / values of length {} / {}: expected {}",
+                f.len(),
+                g.len(),
+                self.n
+            )));
+        }
+        let mut b = vec![0.0; self.n_free()];
+        for (i, fi) in f.iter().enumerate() {
+            if let Some(a) = self.free_index[i] {
+                b[a] = *fi;
+            }
+        }
+        for &(a, j, v) in &self.coupling {
+            b[a] -= v * g[j];
+        }
+        let x = self.factor.solve(&b);
+        Ok((0..self.n).map(|i| self.free_index[i].map_or(g[i], |a| x[a])).collect())
+    }
+
+    /// Refactor after the matrix values changed but not the fixed set (e.g. a new time step); the symbolic
+    /// analysis is reused when the pattern is unchanged (same number of stored entries).
+    pub fn refactor(&mut self, k: &Triplets) -> Result<(), FemError> {
+        let mut reduced = Triplets::with_capacity(self.n_free(), k.entries().len());
+        self.coupling.clear();
+        for &(i, j, v) in k.entries() {
+            match (self.free_index[i], self.free_index[j]) {
+                (Some(a), Some(b)) => reduced.add(a, b, v),
+                (Some(a), None) => self.coupling.push((a, j, v)),
+                _ => {}
+            }
+        }
+        let reduced = reduced.to_csc()?;
+        if reduced.nnz() != self.reduced.nnz() {
+            // The pattern changed after all: redo the symbolic analysis rather than misuse the old one.
+            self.symbolic = Symbolic::analyse(&reduced, self.kind)?;
+        }
+        self.reduced = reduced;
+        self.factor = self.symbolic.factor(&self.reduced)?;
+        Ok(())
+    }
+}
+
+/// One-shot: solve K u = f with `fixed` Dirichlet values.
+pub fn solve_dirichlet(
+    k: &Triplets,
+    f: &[f64],
+    fixed: &[(usize, f64)],
+    kind: MatrixKind,
+) -> Result<Vec<f64>, FemError> {
+    Constrained::new(k, fixed, kind)?.solve(f)
+}
