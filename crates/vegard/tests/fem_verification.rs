@@ -14,7 +14,7 @@ use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::mesh::graded_sequence;
 use vegard::sim::fem::scalar;
 use vegard::sim::fem::sparse::MatrixKind;
-use vegard::sim::fem::system::{solve_dirichlet, Constrained};
+use vegard::sim::fem::system::{Constrained, solve_dirichlet};
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 
 fn uniform(a: f64, b: f64, n: usize) -> Vec<f64> {

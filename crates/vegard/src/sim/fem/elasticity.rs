@@ -8,12 +8,12 @@
 //! f* = ∫ Bᵀ D ε* r dr dz = ∫ 3K_b e* (∂N/∂r + N/r, ∂N/∂z) r dr dz (K_b bulk modulus), traction load
 //! ∫ N t r ds. On the axis u_r = 0 (symmetry), which also keeps u_r/r finite.
 
+use super::FemError;
 use super::element::{AffineMap, REFERENCE_NODES};
 use super::mesh::{Boundary, Mesh};
 use super::quadrature::triangle_degree5;
 use super::scalar::edge_integrate;
 use super::sparse::Triplets;
-use super::FemError;
 
 /// Isotropic linear elastic material.
 #[derive(Clone, Copy, Debug)]

@@ -1,8 +1,8 @@
 //! Solving an assembled system K u = f with Dirichlet values, by elimination: the fixed unknowns are removed
 //! and their known values moved to the right-hand side (f_free −= K_free,fixed g), which keeps an SPD K SPD.
 
-use super::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 use super::FemError;
+use super::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 
 /// A linear system with some unknowns prescribed; build once, then [`Constrained::solve`] for many loads.
 pub struct Constrained {
