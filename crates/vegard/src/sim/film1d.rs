@@ -365,7 +365,8 @@ mod tests {
 
     #[test]
     fn thomas_solves_known_system() {
-        let x: Vec<f64> = solve_tridiagonal(&[0.0, -1.0, -1.0], &[2.0, 2.0, 2.0], &[-1.0, -1.0, 0.0], &[1.0, 0.0, 1.0]).unwrap();
+        let x: Vec<f64> =
+            solve_tridiagonal(&[0.0, -1.0, -1.0], &[2.0, 2.0, 2.0], &[-1.0, -1.0, 0.0], &[1.0, 0.0, 1.0]).unwrap();
         for v in x {
             assert!((v - 1.0).abs() < 1e-15);
         }
@@ -375,7 +376,13 @@ mod tests {
 
     #[test]
     fn jacobian_matches_finite_differences() {
-        let p = FilmParams { d: 1e-14, host: Host::lifepo4(), charge: 1.0, entropy: Entropy::Lattice, stress_coupling: true };
+        let p = FilmParams {
+            d: 1e-14,
+            host: Host::lifepo4(),
+            charge: 1.0,
+            entropy: Entropy::Lattice,
+            stress_coupling: true,
+        };
         let f = Film1d::new(graded_grid(1e-7, 4, 0.5), p).unwrap();
         let (cl, cr, psi) = (0.3, 0.45, 0.7);
         let (_, jl, jr) = f.face_flux(1, cl, cr, psi);
