@@ -318,13 +318,10 @@ impl Film1d {
         let p = &self.params;
         let zero = c64::new(0.0, 0.0);
         let mut lo = vec![zero; n];
-        let mut di = vec![zero; n];
+        let mut di: Vec<c64> = self.vol.iter().map(|v| c64::new(0.0, omega * v)).collect();
         let mut up = vec![zero; n];
         let mut rhs = vec![zero; n];
         let fz = p.charge * FARADAY / (GAS_CONSTANT * p.host.temperature);
-        for i in 0..n {
-            di[i] = c64::new(0.0, omega * self.vol[i]);
-        }
         for i in 0..n - 1 {
             let (_, jl, jr) = self.face_flux(i, c0, c0, 0.0);
             let jpsi = -p.d / (self.z[i + 1] - self.z[i]) * c0;
