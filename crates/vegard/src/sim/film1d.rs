@@ -282,6 +282,22 @@ impl Film1d {
         top: &dyn Fn(f64) -> Top,
         phi: &dyn Fn(f64) -> Option<Vec<f64>>,
     ) -> Result<Vec<f64>, SolveError> {
+        self.run_observed(c0, t_end, n_steps, scheme, top, phi, &mut |_, _| {})
+    }
+
+    /// As [`Film1d::run`], calling `observe(t, c)` after every step (for time series such as the
+    /// surface displacement).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_observed(
+        &self,
+        c0: &[f64],
+        t_end: f64,
+        n_steps: usize,
+        scheme: Scheme,
+        top: &dyn Fn(f64) -> Top,
+        phi: &dyn Fn(f64) -> Option<Vec<f64>>,
+        observe: &mut dyn FnMut(f64, &[f64]),
+    ) -> Result<Vec<f64>, SolveError> {
         if c0.len() != self.z.len() || n_steps == 0 || t_end <= 0.0 {
             return Err(SolveError::Input("c0 length must match the nodes; n_steps, t_end > 0".into()));
         }
@@ -298,6 +314,7 @@ impl Film1d {
                 }
                 _ => self.implicit_step(1.0, &cur, dt, top(t), ph.as_deref(), s)?,
             };
+            observe(t, &next);
             prev = Some(std::mem::replace(&mut cur, next));
         }
         Ok(cur)
