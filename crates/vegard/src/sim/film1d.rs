@@ -225,6 +225,7 @@ impl Film1d {
         if let Top::Concentration(ct) = top {
             c[n - 1] = ct;
         }
+        let mut last = f64::NAN;
         for _ in 0..30 {
             let mut lo = vec![0.0; n];
             let mut di = vec![0.0; n];
@@ -266,8 +267,9 @@ impl Film1d {
             if norm < 1e-13 {
                 return Ok(c);
             }
+            last = norm;
         }
-        Err(SolveError::Newton { step, update: f64::NAN })
+        Err(SolveError::Newton { step, update: last })
     }
 
     /// Integrate from c(t=0) = `c0` to t_end in `n_steps` equal steps. `top(t)` and `phi(t)`

@@ -131,6 +131,7 @@ impl Sphere1d {
             c[n - 1] = ct;
         }
         let big_r2 = self.r[n - 1] * self.r[n - 1];
+        let mut last = f64::NAN;
         for _ in 0..30 {
             let sh = self.hydrostatic(&c);
             let mut lo = vec![0.0; n];
@@ -173,8 +174,9 @@ impl Sphere1d {
             if norm < 1e-13 {
                 return Ok(c);
             }
+            last = norm;
         }
-        Err(SolveError::Newton { step, update: f64::NAN })
+        Err(SolveError::Newton { step, update: last })
     }
 
     /// Integrate from `c0` to t_end in `n_steps` equal steps (BDF2 starts with one BDF1 step);
