@@ -4,9 +4,9 @@
 use faer::c64;
 use std::f64::consts::PI;
 use vegard::sim::analytic::film::{film_response, film_tau};
-use vegard::sim::analytic::sphere::{d_eff, Host};
+use vegard::sim::analytic::sphere::{Host, d_eff};
 use vegard::sim::analytic::{FARADAY, GAS_CONSTANT};
-use vegard::sim::film1d::{graded_grid, Entropy, Film1d, FilmParams, Scheme, Top, TopHarmonic};
+use vegard::sim::film1d::{Entropy, Film1d, FilmParams, Scheme, Top, TopHarmonic, graded_grid};
 
 fn film(n: usize, ratio: f64, entropy: Entropy, coupled: bool) -> Film1d {
     // h = 100 nm, D = 1e-14 m²/s → τ = h²/D = 1 s.

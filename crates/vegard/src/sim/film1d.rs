@@ -91,11 +91,7 @@ pub struct FilmParams {
 impl FilmParams {
     /// (Ω/RT) × (2EΩc_max/(9(1−ν))) when coupled, else 0: the θ of the module doc.
     pub fn theta(&self) -> f64 {
-        if self.stress_coupling {
-            self.host.theta()
-        } else {
-            0.0
-        }
+        if self.stress_coupling { self.host.theta() } else { 0.0 }
     }
 }
 

@@ -15,8 +15,8 @@
 //! σ_h,i+1 − σ_h,i, so the tridiagonal Jacobian is exact.
 
 use crate::sim::analytic::constants::GAS_CONSTANT;
-use crate::sim::analytic::sphere::{sphere_stresses, Host};
-use crate::sim::film1d::{solve_tridiagonal, Entropy, Scheme, SolveError, Top};
+use crate::sim::analytic::sphere::{Host, sphere_stresses};
+use crate::sim::film1d::{Entropy, Scheme, SolveError, Top, solve_tridiagonal};
 
 /// How the stress enters the flux.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
