@@ -214,8 +214,9 @@ fn synthetic_spectroscopy(
     let mut d = BiasSpectroscopy::new(EsmSource::Synthetic, cfg.period_s, cfg.pulses_per_period);
     let mut rng = XorShift(seed);
     for r in w.off_read_windows() {
-        // The envelope rises in the first and last quarters of the period.
-        let s = (r.mid_s() / cfg.period_s).rem_euclid(1.0);
+        // The envelope rises in the first and last quarters of the period; the pulse's bias is
+        // the envelope at the pulse start k/N, so its direction is the envelope's there.
+        let s = f64::from(r.pulse) / f64::from(cfg.pulses_per_period);
         let rising = !(0.25..0.75).contains(&s);
         let a = model(r.bias_v, rising) + noise_m * gauss(&mut rng);
         d.push(SpectroscopyRead {
@@ -274,11 +275,15 @@ fn loop_coercive_biases_and_sign() {
     let l = d.loop_data(0, PulseState::Off);
     let m = analyze_loop(&l.bias_v, &l.amplitude_m).unwrap();
     assert_rel("opening", m.opening_m, -2.0 * k * vc, 1e-9);
-    // The turning points (±Vm) belong to both branches with the value of the branch they were
-    // generated on, which moves the extremes; the interior crossings are exact lines.
+    // The turning points (±Vm) are generated on the reverse line (the envelope falls there) and
+    // belong to both branches, so the extremes are a0 + k(32A/35 + Vc) (forward at −32A/35) and
+    // a0 − k(34A/35 + Vc) (reverse at +34A/35): the mid level sits k·A/35 below a0, and each line
+    // crosses it A/35 to the right of ±Vc.
+    let shift = 10.0 / 35.0;
+    assert_rel("mid level", m.mid_amplitude_m, a0 - k * shift, 1e-9);
     let cf = m.coercive_forward_v.unwrap();
     let cr = m.coercive_reverse_v.unwrap();
-    assert!((cf - vc).abs() < 1e-9 && (cr + vc).abs() < 1e-9, "coercive {cf} {cr}");
+    assert!((cf - (vc + shift)).abs() < 1e-9 && (cr - (-vc + shift)).abs() < 1e-9, "coercive {cf} {cr}");
     assert!(m.signed_area_v_m < 0.0);
 }
 
@@ -298,23 +303,36 @@ fn loop_errors() {
 
 #[test]
 fn relaxation_tau_recovered_under_noise() {
-    // A(t) = 50 pm + 20 pm·exp(−t/2 s), 0–10 s at 20 ms, Gaussian noise 0.4 pm (2 % of ΔA).
-    // The asymptotic standard error of τ here is ≈ 0.2 %; 1 % is the issue's bar.
+    // A(t) = 50 pm + 20 pm·exp(−t/2 s), 0–10 s at 20 ms (501 reads). The precision of τ is set
+    // by the noise: with Gaussian noise of 2 % of ΔA the reported (and observed) standard error of
+    // τ is ≈ 0.85 % (τ is correlated with A∞), so the 1 % bar of issue 3 is tested at 0.5 % noise
+    // (σ_τ ≈ 0.21 %, the bar is ≈ 5σ), and at 2 % noise the error is checked against 3× the
+    // reported standard error instead.
     let (a_inf, da, tau) = (50e-12, 20e-12, 2.0);
     let t: Vec<f64> = (0..=500).map(|i| i as f64 * 0.02).collect();
-    let mut worst: f64 = 0.0;
-    for seed in 1..=10u64 {
-        let mut rng = XorShift(seed * 0x9E37_79B9_7F4A_7C15);
-        let a: Vec<f64> = t.iter().map(|&t| a_inf + da * (-t / tau).exp() + 0.4e-12 * gauss(&mut rng)).collect();
-        let f = fit_relaxation(&t, &a).unwrap();
-        assert_rel("τ", f.tau_s, tau, 0.01);
-        assert_rel("A∞", f.a_inf_m, a_inf, 0.01);
-        assert_rel("ΔA", f.delta_a_m, da, 0.02);
-        assert!(f.tau_stderr_s > 0.0 && f.tau_stderr_s < 0.01 * tau, "stderr {}", f.tau_stderr_s);
-        assert!((f.rms_residual_m / 0.4e-12 - 1.0).abs() < 0.15, "rms {}", f.rms_residual_m);
-        worst = worst.max((f.tau_s / tau - 1.0).abs());
+    for (noise, bar_is_stderr) in [(0.1e-12, false), (0.4e-12, true)] {
+        let mut worst: f64 = 0.0;
+        for seed in 1..=10u64 {
+            let mut rng = XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let a: Vec<f64> = t.iter().map(|&t| a_inf + da * (-t / tau).exp() + noise * gauss(&mut rng)).collect();
+            let f = fit_relaxation(&t, &a).unwrap();
+            if bar_is_stderr {
+                assert!((f.tau_s - tau).abs() < 3.0 * f.tau_stderr_s, "seed {seed}: {f:?}");
+                assert!(f.tau_stderr_s < 0.012 * tau, "seed {seed}: {f:?}");
+            } else {
+                assert_rel("τ", f.tau_s, tau, 0.01);
+                assert_rel("A∞", f.a_inf_m, a_inf, 0.01);
+                assert_rel("ΔA", f.delta_a_m, da, 0.01);
+                assert!(f.tau_stderr_s > 0.0 && f.tau_stderr_s < 0.004 * tau, "stderr {}", f.tau_stderr_s);
+            }
+            assert!((f.rms_residual_m / noise - 1.0).abs() < 0.15, "rms {}", f.rms_residual_m);
+            worst = worst.max((f.tau_s / tau - 1.0).abs());
+        }
+        println!(
+            "relaxation: noise {:.1} % of ΔA: worst relative τ error over 10 seeds = {worst:.2e}",
+            noise / da * 100.0
+        );
     }
-    println!("relaxation: worst relative τ error over 10 noise seeds = {worst:.2e}");
     // Noise-free: exact to the LM tolerances.
     let a: Vec<f64> = t.iter().map(|&t| a_inf - da * (-(t) / 0.3).exp()).collect();
     let f = fit_relaxation(&t, &a).unwrap();
@@ -406,6 +424,36 @@ fn crossover_of_a_first_order_response() {
 
 // ------------------------------------------------------------------ JSON
 
+/// serde_json's default float parser (without its `float_roundtrip` feature) may return the
+/// neighbouring double of what it wrote: numbers are compared to 1 ulp-ish (4e-16 relative),
+/// everything else exactly.
+fn json_close(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!((x - y).abs() <= 4e-16 * x.abs().max(y.abs()), "{path}: {x:e} vs {y:e}");
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}: length");
+            for (i, (u, v)) in x.iter().zip(y).enumerate() {
+                json_close(u, v, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>(), "{path}: keys");
+            for (k, u) in x {
+                json_close(u, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+fn assert_json_close<T: serde::Serialize>(a: &T, b: &T) {
+    json_close(&serde_json::to_value(a).unwrap(), &serde_json::to_value(b).unwrap(), "$");
+}
+
 fn round_trip(d: &EsmData) -> EsmData {
     let s = serde_json::to_string(d).unwrap();
     serde_json::from_str(&s).unwrap_or_else(|e| panic!("{e}\n{s}"))
@@ -427,7 +475,7 @@ fn json_round_trip_of_every_type() {
     let (mut x, mut y) = (spec.clone(), back.clone());
     x.amplitude_m[3] = 0.0;
     y.amplitude_m[3] = 0.0;
-    assert_eq!(x, y);
+    assert_json_close(&EsmData::BiasSpectroscopy(x), &EsmData::BiasSpectroscopy(y));
 
     // The JSON names of the contract.
     let v = serde_json::to_value(EsmData::BiasSpectroscopy(spec)).unwrap();
@@ -445,13 +493,13 @@ fn json_round_trip_of_every_type() {
     rel.bias_v = vec![0.0, 5.0, 5.0];
     rel.tau_s = Some(0.7);
     let rd = EsmData::Relaxation(rel);
-    assert_eq!(round_trip(&rd), rd);
+    assert_json_close(&round_trip(&rd), &rd);
     let v = serde_json::to_value(&rd).unwrap();
     assert_eq!(v["source"], "simulation");
     assert_eq!(v["tau_s"], 0.7);
 
     let fd = EsmData::FrequencyResponse(first_order(100.0, 3));
-    assert_eq!(round_trip(&fd), fd);
+    assert_json_close(&round_trip(&fd), &fd);
 
     let mut img = Image::new("amplitude", "m", 3, 2);
     for y in 0..2 {
@@ -472,13 +520,13 @@ fn json_round_trip_of_every_type() {
             serde_json::to_value(EsmParams::ceria()).unwrap(),
         )),
     });
-    assert_eq!(round_trip(&map), map);
+    assert_json_close(&round_trip(&map), &map);
 
     // Parameters and waveforms are data too (they go into provenance).
     let p = EsmParams::lifepo4();
-    assert_eq!(serde_json::from_str::<EsmParams>(&serde_json::to_string(&p).unwrap()).unwrap(), p);
+    assert_json_close(&serde_json::from_str::<EsmParams>(&serde_json::to_string(&p).unwrap()).unwrap(), &p);
     let w = Waveform::relaxation(&RelaxationConfig::default()).unwrap();
-    assert_eq!(serde_json::from_str::<Waveform>(&serde_json::to_string(&w).unwrap()).unwrap(), w);
+    assert_json_close(&serde_json::from_str::<Waveform>(&serde_json::to_string(&w).unwrap()).unwrap(), &w);
 }
 
 #[test]
