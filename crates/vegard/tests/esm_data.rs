@@ -250,6 +250,11 @@ fn loop_with_known_opening_and_area() {
     assert_eq!(res.len(), 3);
     for (c, m) in res {
         let m = m.unwrap();
+        println!(
+            "loop cycle {c}: opening error {:.2e}, area error {:.2e}",
+            m.opening_m / h - 1.0,
+            m.area_v_m / (4.0 * h * vm / 3.0) - 1.0
+        );
         // The forward branch has a read at exactly 0 V (pulse 0); the reverse branch is
         // interpolated between ±2A/35, where the parabola sags by (h/2)(2/34)² = 0.17 % of h.
         assert_rel(&format!("cycle {c} opening"), m.opening_m, h, 2e-3);
@@ -372,8 +377,9 @@ fn relaxation_steps_and_eq9() {
     // of the interval: the first read of a step is the previous step's end value (t₀ aligned).
     let fits = fit_relaxation_steps(&d).unwrap();
     assert_eq!(fits.len(), 4);
-    for (r, v, f) in fits {
-        let f = f.unwrap();
+    for s in fits {
+        let (r, v) = (s.range, s.bias_v);
+        let f = s.fit.unwrap();
         assert_rel(&format!("τ of step at {v} V ({r:?})"), f.tau_s, tau, 1e-6);
         assert_rel("A∞", f.a_inf_m, level(v), 1e-3);
     }

@@ -239,11 +239,11 @@ pub fn analyze_loop(bias_v: &[f64], amplitude_m: &[f64]) -> Result<LoopMetrics, 
     })
 }
 
+/// The loop metrics of one cycle (an error for that cycle does not stop the others).
+pub type CycleLoop = (u32, Result<LoopMetrics, AnalysisError>);
+
 /// [`analyze_loop`] for every cycle of the off-state reads of a spectroscopy (seed 000 Fig. 4).
-pub fn analyze_spectroscopy(
-    data: &BiasSpectroscopy,
-    state: PulseState,
-) -> Result<Vec<(u32, Result<LoopMetrics, AnalysisError>)>, AnalysisError> {
+pub fn analyze_spectroscopy(data: &BiasSpectroscopy, state: PulseState) -> Result<Vec<CycleLoop>, AnalysisError> {
     data.validate()?;
     Ok(data
         .cycles()
@@ -388,21 +388,29 @@ pub fn fit_relaxation(time_s: &[f64], amplitude_m: &[f64]) -> Result<RelaxationF
     })
 }
 
+/// The fit of one constant-bias step of a relaxation measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepFit {
+    /// Rows of the step in the [`Relaxation`] columns.
+    pub range: std::ops::Range<usize>,
+    /// DC bias during the step, V.
+    pub bias_v: f64,
+    pub fit: Result<RelaxationFit, AnalysisError>,
+}
+
 /// Fit every relaxation of a stepwise measurement (seed 000 Fig. 6): each constant-bias step
 /// that follows a step at a different bias is fitted on its own, its time origin at its first
-/// read. Returns (index range, bias of the step, fit) per step after the first.
-pub fn fit_relaxation_steps(
-    data: &Relaxation,
-) -> Result<Vec<(std::ops::Range<usize>, f64, Result<RelaxationFit, AnalysisError>)>, AnalysisError> {
+/// read.
+pub fn fit_relaxation_steps(data: &Relaxation) -> Result<Vec<StepFit>, AnalysisError> {
     data.validate()?;
     Ok(data
         .steps()
         .into_iter()
         .skip(1)
-        .map(|r| {
-            let bias = data.bias_v[r.start];
-            let fit = fit_relaxation(&data.time_s[r.clone()], &data.amplitude_m[r.clone()]);
-            (r, bias, fit)
+        .map(|r| StepFit {
+            bias_v: data.bias_v[r.start],
+            fit: fit_relaxation(&data.time_s[r.clone()], &data.amplitude_m[r.clone()]),
+            range: r,
         })
         .collect())
 }

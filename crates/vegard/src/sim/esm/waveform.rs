@@ -356,7 +356,7 @@ impl Waveform {
     pub fn sample(&self, dt_s: f64, max_points: usize) -> Result<(Vec<f64>, Vec<f64>), WaveformError> {
         check("dt_s", dt_s, dt_s > 0.0, "expected > 0")?;
         let n = (self.duration_s() / dt_s).floor() + 1.0;
-        if !(n <= max_points as f64) {
+        if n.is_nan() || n > max_points as f64 {
             return Err(WaveformError::Invalid {
                 field: "dt_s",
                 value: dt_s,
