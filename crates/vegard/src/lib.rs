@@ -12,6 +12,7 @@
 //! - [`numerics`]: math with no physics (bounded Levenberg–Marquardt, statistics).
 //! - [`nanomech`]: force-curve preprocessing, contact-point estimation, contact models
 //!   (one file each under `nanomech/models/`), fitting and the PeakForce-QNM channels.
+//! - [`esm`]: ESM loop, relaxation and frequency-response analysis (measured or simulated).
 //! - [`sim`]: finite elements, closed-form references and the ESM forward model.
 //! - [`render`]: colour maps, map and curve PNGs, Gwyddion `.gsf` export, HTML reports.
 //! - [`provenance`]: the reproducibility record attached to every product.
@@ -20,6 +21,7 @@
 //! (`modulus_pa`, `tip_radius_m`).
 
 pub mod data;
+pub mod esm;
 pub mod io;
 pub mod nanomech;
 pub mod numerics;

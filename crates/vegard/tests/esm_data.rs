@@ -4,16 +4,16 @@
 
 mod common;
 
-use common::{assert_rel, XorShift};
+use common::{XorShift, assert_rel};
+use vegard::data::Image;
 use vegard::data::esm::{
     BiasSpectroscopy, EsmData, EsmMap, EsmSource, FrequencyResponse, PulseState, Relaxation, SpectroscopyRead,
 };
-use vegard::data::Image;
-use vegard::sim::esm::loops::{
-    analyze_loop, analyze_spectroscopy, crossover_frequency, fit_relaxation, fit_relaxation_steps, AnalysisError,
-    CrossoverCriterion,
+use vegard::esm::loops::{
+    AnalysisError, CrossoverCriterion, analyze_loop, analyze_spectroscopy, crossover_frequency, fit_relaxation,
+    fit_relaxation_steps,
 };
-use vegard::sim::esm::params::{diffusivity_from_tau, EsmParams, ParamError, Preset};
+use vegard::sim::esm::params::{EsmParams, ParamError, Preset, diffusivity_from_tau};
 use vegard::sim::esm::waveform::{RelaxationConfig, SpectroscopyConfig, Waveform};
 
 /// Standard normal deviate (Box–Muller on the shared deterministic generator).

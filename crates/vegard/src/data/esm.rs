@@ -21,38 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::{Image, Metadata};
 use crate::provenance::Provenance;
 
-/// JSON has no NaN: serde_json writes a non-finite f64 as `null` and then refuses to read it
-/// back. A NaN amplitude is meaningful here (a failed SHO fit, a missing read), so columns are
-/// written with `null` for non-finite entries and read back with `null` → NaN.
-mod nullable {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(v.iter().map(|x| if x.is_finite() { Some(*x) } else { None }))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
-        let v: Vec<Option<f64>> = Deserialize::deserialize(d)?;
-        Ok(v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-    }
-}
-
-/// [`nullable`] for optional columns.
-mod nullable_opt {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &Option<Vec<f64>>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => super::nullable::serialize(v, s),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<f64>>, D::Error> {
-        let v: Option<Vec<Option<f64>>> = Deserialize::deserialize(d)?;
-        Ok(v.map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()))
-    }
-}
+use super::nan_json::{nullable, nullable_opt};
 
 /// Where ESM data came from. JSON: `"simulation"` or `{"file": "path/to/file.ibw"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -87,11 +56,7 @@ pub enum EsmDataError {
 }
 
 fn check_len(field: &'static str, reference: &'static str, expected: usize, found: usize) -> Result<(), EsmDataError> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(EsmDataError::LengthMismatch { field, reference, expected, found })
-    }
+    if found == expected { Ok(()) } else { Err(EsmDataError::LengthMismatch { field, reference, expected, found }) }
 }
 
 fn check_finite(field: &'static str, v: &[f64]) -> Result<(), EsmDataError> {

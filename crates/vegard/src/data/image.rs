@@ -13,6 +13,8 @@ pub struct Image {
     pub ny: usize,
     /// Physical size (x, y), m; None if unknown (pixel units).
     pub size_m: Option<(f64, f64)>,
+    /// Values; NaN (invalid) pixels are written to JSON as `null` and read back as NaN.
+    #[serde(with = "super::nan_json::nullable")]
     pub data: Vec<f64>,
     pub mask: Vec<bool>,
 }
@@ -59,5 +61,22 @@ impl Image {
         let mut it = self.valid_values();
         let first = it.next()?;
         Some(it.fold((first, first), |(lo, hi), v| (lo.min(v), hi.max(v))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trip_keeps_invalid_pixels() {
+        let mut im = Image::new("modulus", "Pa", 2, 2);
+        im.set(0, 0, 1.5e9, true);
+        im.set(1, 1, 2.5e9, true);
+        let json = serde_json::to_string(&im).unwrap();
+        let back: Image = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.mask, im.mask);
+        assert_eq!(back.get(0, 0), 1.5e9);
+        assert!(back.get(1, 0).is_nan());
     }
 }

@@ -12,6 +12,7 @@ mod curvemap;
 pub mod esm;
 mod image;
 mod metadata;
+mod nan_json;
 
 pub use curve::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Segment, SegmentKind};
 pub use curvemap::{CurveList, CurveMap, CurveSource, GridShape, SourceInfo};

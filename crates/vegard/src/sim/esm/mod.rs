@@ -1,7 +1,6 @@
-//! The ESM forward model of seed 000: parameters and presets, waveforms, the virtual
-//! experiments, and the analysis of ESM loops, relaxation and frequency curves (shared by
-//! simulated and measured data, see `data::esm`).
+//! The ESM forward model of seed 000: parameters and presets, waveforms, and (to come) the
+//! virtual experiments. Their results are `data::esm` types, analysed by [`crate::esm`]
+//! exactly like measured data.
 
-pub mod loops;
 pub mod params;
 pub mod waveform;

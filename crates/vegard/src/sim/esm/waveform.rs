@@ -131,11 +131,7 @@ pub enum WaveformError {
 }
 
 fn check(field: &'static str, value: f64, ok: bool, expected: &'static str) -> Result<(), WaveformError> {
-    if ok && value.is_finite() {
-        Ok(())
-    } else {
-        Err(WaveformError::Invalid { field, value, expected })
-    }
+    if ok && value.is_finite() { Ok(()) } else { Err(WaveformError::Invalid { field, value, expected }) }
 }
 
 /// Largest number of steps a waveform may hold (guards `cycles × pulses` typos against
@@ -293,11 +289,7 @@ impl Waveform {
     pub fn step_at(&self, t_s: f64) -> Option<&BiasStep> {
         let i = self.steps.partition_point(|s| s.start_s <= t_s);
         let step = self.steps.get(i.checked_sub(1)?)?;
-        if t_s < step.end_s() || (i == self.steps.len() && t_s <= step.end_s()) {
-            Some(step)
-        } else {
-            None
-        }
+        if t_s < step.end_s() || (i == self.steps.len() && t_s <= step.end_s()) { Some(step) } else { None }
     }
 
     /// DC bias at `t_s`, V (0 outside the waveform).
