@@ -5,7 +5,7 @@ mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use vegard::data::{ChannelKind, CurveSource};
+use vegard::data::ChannelKind;
 use vegard::io::vegard_curves::VgcWriter;
 use vegard::nanomech::analysis::{self, NanomechSettings, Setup};
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};
