@@ -23,12 +23,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Molar gas constant R, J/(mol·K) (CODATA 2018, exact).
-pub const GAS_CONSTANT: f64 = 8.314_462_618;
-/// Faraday constant F, C/mol (CODATA 2018, exact).
-pub const FARADAY: f64 = 96_485.332_12;
-/// Vacuum permittivity ε₀, F/m (CODATA 2018).
-pub const VACUUM_PERMITTIVITY: f64 = 8.854_187_812_8e-12;
+/// Physical constants (CODATA 2018), defined once in `sim::analytic::constants`.
+pub use crate::sim::analytic::{EPSILON_0 as VACUUM_PERMITTIVITY, FARADAY, GAS_CONSTANT};
 
 /// Default tip radius L, m: seed 000 Methods ("tip radius of 25 nm").
 pub const DEFAULT_TIP_RADIUS_M: f64 = 25e-9;
