@@ -255,40 +255,10 @@ fn manufactured_elasticity_converges_p1_order_2_p2_order_3() {
 //    k). Sign here: u_z is the upward displacement, so the FE value is −(Johnson's depression).
 // ---------------------------------------------------------------------------------------------------------
 
-/// Complete elliptic integrals (K(k), E(k)) by the arithmetic–geometric mean (Abramowitz & Stegun 17.6).
-fn elliptic_ke(k: f64) -> (f64, f64) {
-    if k >= 1.0 {
-        // K(1) diverges; E(1) = 1 is all the callers need (the K term is multiplied by 1 − a²/r² = 0).
-        return (f64::INFINITY, 1.0);
-    }
-    let (mut a, mut b, mut c) = (1.0f64, (1.0 - k * k).sqrt(), k);
-    let mut sum = 0.5 * c * c;
-    let mut pow = 0.5;
-    for _ in 0..40 {
-        if c.abs() < 1e-16 {
-            break;
-        }
-        let an = 0.5 * (a + b);
-        let bn = (a * b).sqrt();
-        c = 0.5 * (a - b);
-        a = an;
-        b = bn;
-        pow *= 2.0;
-        sum += pow * c * c;
-    }
-    let kk = std::f64::consts::PI / (2.0 * a);
-    (kk, kk * (1.0 - sum))
-}
-
+/// Johnson's surface depression under the disc, from the closed forms in
+/// `sim::analytic::halfspace` (themselves checked against superposed point loads there).
 fn boussinesq_depression(r: f64, a: f64, p: f64, mat: &Isotropic) -> f64 {
-    let c = 4.0 * (1.0 - mat.poisson * mat.poisson) * p / (std::f64::consts::PI * mat.young);
-    if r <= a {
-        c * a * elliptic_ke(r / a).1
-    } else {
-        let (k, e) = elliptic_ke(a / r);
-        let kterm = if r > a { (1.0 - a * a / (r * r)) * k } else { 0.0 };
-        c * r * (e - kterm)
-    }
+    vegard::sim::analytic::halfspace::uniform_disc_displacement(p, a, mat.young, mat.poisson, r)
 }
 
 /// Surface u_z of the pressed disc on a cylinder of radius = depth = `size` · a; returns (r, u_z) pairs.

@@ -241,25 +241,8 @@ impl Film1d {
                 lo[i + 1] -= jl;
                 di[i + 1] -= jr;
             }
-            match top {
-                Top::Blocked => {}
-                Top::Flux(q) => res[n - 1] -= q,
-                Top::Concentration(ct) => {
-                    res[n - 1] = c[n - 1] - ct;
-                    lo[n - 1] = 0.0;
-                    di[n - 1] = 1.0;
-                }
-            }
-            let neg: Vec<f64> = res.iter().map(|r| -r).collect();
-            let dc = solve_tridiagonal(&lo, &di, &up, &neg).ok_or(SolveError::Singular)?;
-            let mut norm: f64 = 0.0;
-            for i in 0..n {
-                c[i] += dc[i];
-                norm = norm.max(dc[i].abs());
-            }
-            if self.params.entropy == Entropy::Lattice && c.iter().any(|&x| !(x > 0.0 && x < 1.0)) {
-                return Err(SolveError::OutOfRange { step });
-            }
+            let lattice = self.params.entropy == Entropy::Lattice;
+            let norm = newton_update(&mut c, NewtonSystem { res, lo, di, up }, top, 1.0, lattice, step)?;
             if norm < 1e-13 {
                 return Ok(c);
             }
@@ -369,6 +352,49 @@ impl Film1d {
         let s: c64 = self.vol.iter().zip(dc).map(|(v, c)| c * *v).sum();
         s * (h.omega * h.c_max / 3.0 * (1.0 + h.nu) / (1.0 - h.nu))
     }
+}
+
+/// The tridiagonal Newton system of one step: residual and Jacobian bands (per node).
+pub(crate) struct NewtonSystem {
+    pub res: Vec<f64>,
+    pub lo: Vec<f64>,
+    pub di: Vec<f64>,
+    pub up: Vec<f64>,
+}
+
+/// One Newton update shared by the film and sphere solvers: apply the top condition to the
+/// last node (a flux `q` enters the residual with the geometric weight `flux_weight`, a fixed
+/// concentration replaces the last equation), solve for the correction, apply it, and check
+/// the lattice range 0 < c < 1. Returns the max-norm of the correction.
+pub(crate) fn newton_update(
+    c: &mut [f64],
+    mut sys: NewtonSystem,
+    top: Top,
+    flux_weight: f64,
+    lattice: bool,
+    step: usize,
+) -> Result<f64, SolveError> {
+    let n = c.len();
+    match top {
+        Top::Blocked => {}
+        Top::Flux(q) => sys.res[n - 1] -= flux_weight * q,
+        Top::Concentration(ct) => {
+            sys.res[n - 1] = c[n - 1] - ct;
+            sys.lo[n - 1] = 0.0;
+            sys.di[n - 1] = 1.0;
+        }
+    }
+    let neg: Vec<f64> = sys.res.iter().map(|r| -r).collect();
+    let dc = solve_tridiagonal(&sys.lo, &sys.di, &sys.up, &neg).ok_or(SolveError::Singular)?;
+    let mut norm: f64 = 0.0;
+    for (ci, d) in c.iter_mut().zip(&dc) {
+        *ci += d;
+        norm = norm.max(d.abs());
+    }
+    if lattice && c.iter().any(|&x| !(x > 0.0 && x < 1.0)) {
+        return Err(SolveError::OutOfRange { step });
+    }
+    Ok(norm)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 
 use crate::sim::analytic::constants::GAS_CONSTANT;
 use crate::sim::analytic::sphere::{Host, sphere_stresses};
-use crate::sim::film1d::{Entropy, Scheme, SolveError, Top, solve_tridiagonal};
+use crate::sim::film1d::{Entropy, NewtonSystem, Scheme, SolveError, Top, newton_update};
 
 /// How the stress enters the flux.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,25 +152,8 @@ impl Sphere1d {
                 lo[i + 1] -= a * jl;
                 di[i + 1] -= a * jr;
             }
-            match top {
-                Top::Blocked => {}
-                Top::Flux(q) => res[n - 1] -= big_r2 * q,
-                Top::Concentration(ct) => {
-                    res[n - 1] = c[n - 1] - ct;
-                    lo[n - 1] = 0.0;
-                    di[n - 1] = 1.0;
-                }
-            }
-            let neg: Vec<f64> = res.iter().map(|r| -r).collect();
-            let dc = solve_tridiagonal(&lo, &di, &up, &neg).ok_or(SolveError::Singular)?;
-            let mut norm: f64 = 0.0;
-            for i in 0..n {
-                c[i] += dc[i];
-                norm = norm.max(dc[i].abs());
-            }
-            if self.params.entropy == Entropy::Lattice && c.iter().any(|&x| !(x > 0.0 && x < 1.0)) {
-                return Err(SolveError::OutOfRange { step });
-            }
+            let lattice = self.params.entropy == Entropy::Lattice;
+            let norm = newton_update(&mut c, NewtonSystem { res, lo, di, up }, top, big_r2, lattice, step)?;
             if norm < 1e-13 {
                 return Ok(c);
             }
