@@ -25,7 +25,13 @@
 //! then the elasticity gives a new σ_h (half of the largest local stress feedback is moved into the implicit
 //! diffusion coefficient and subtracted again with the previous iterate, which makes the iteration contract:
 //! see `stress_stiffening`); repeat until max |Δc| < [`PICARD_TOL`]. At convergence the step is
-//! the fully implicit BDF1 step of the coupled problem. Because every column of the transport matrix sums
+//! the fully implicit BDF1 step of the coupled problem.
+//!
+//! **Limit of this version:** the drift term is plain Galerkin (no upwinding / exponential fitting), and the
+//! Dirichlet patch makes ∇φ singular at its edge r = a_c, so in strong fields c overshoots below 0 there:
+//! on the default LiFePO₄ preset a step of Δt̂ = 0.1 works at 0.1 V and fails (c < 0, reported as
+//! [`TipModelError::OutOfRange`]) from about 0.3 V (φ̂ ≈ 12), on both the coarse and the default mesh. The
+//! 1–3 V drives of the seed need a Scharfetter–Gummel (Slotboom) flux and the tip-sphere electrostatics. Because every column of the transport matrix sums
 //! to zero (∑_i ∇N_i = 0), the discrete amount ∫ c r dr dz is conserved exactly by each linear solve.
 
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
@@ -51,7 +57,7 @@ pub enum TipModelError {
     #[error("tip model parameter `{name}` = {value}: expected {expected}")]
     Input { name: &'static str, value: f64, expected: &'static str },
     #[error(
-        "concentration left (0, 1): c = {value} at node {node} (r = {r_l} L, z = {z_l} L); take smaller steps or a smaller bias"
+        "concentration left (0, 1): c = {value} at node {node} (r = {r_l} L, z = {z_l} L); the Galerkin drift term does not preserve positivity in strong fields (φ̂ = FzV/RT ≳ 10 at the contact edge): use a smaller bias or a finer mesh"
     )]
     OutOfRange { node: usize, value: f64, r_l: f64, z_l: f64 },
     #[error("staggered coupling did not converge in {iterations} iterations (last max |Δc| = {last_change})")]
