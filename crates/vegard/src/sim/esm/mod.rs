@@ -3,4 +3,5 @@
 //! exactly like measured data.
 
 pub mod params;
+pub mod tip_model;
 pub mod waveform;
