@@ -48,6 +48,8 @@ mod transport;
 pub const PICARD_TOL: f64 = 1e-11;
 /// Largest number of Picard iterations per step before [`TipModelError::NotConverged`].
 pub const PICARD_MAX_ITER: usize = 300;
+/// Growth factor of the substep length in [`TipModel::advance`].
+pub const ADVANCE_GROWTH: f64 = 1.5;
 
 /// What can go wrong building or stepping the tip model.
 #[derive(Debug, thiserror::Error)]
@@ -251,6 +253,27 @@ impl TipModel {
                 (c / (1.0 - c)).ln() - state.sigma_h_pa[i] / su + self.unit_potential[i] * bias_v / vt
             })
             .collect()
+    }
+
+    /// Integrate over `duration_s` at constant bias `bias_v` (one pulse of a waveform). A bias jump starts a
+    /// fast boundary-layer transient, so the substeps start at Δt = min(duration/64, 10⁻³ L²/D) and grow by
+    /// [`ADVANCE_GROWTH`] per step up to duration/8; the last step is clipped to land on `duration_s`.
+    pub fn advance(&self, state: &State, bias_v: f64, duration_s: f64) -> Result<State, TipModelError> {
+        if !(duration_s > 0.0 && duration_s.is_finite()) {
+            return Err(TipModelError::Input { name: "duration_s", value: duration_s, expected: "finite and > 0" });
+        }
+        let end = state.time_s + duration_s;
+        let mut dt = (duration_s / 64.0).min(1e-3 * self.time_unit_s());
+        let dt_max = duration_s / 8.0;
+        let mut s = state.clone();
+        while s.time_s < end - 1e-12 * duration_s {
+            let remaining = end - s.time_s;
+            let this = if remaining < 1.5 * dt { remaining } else { dt };
+            s = self.step(&s, bias_v, this)?;
+            dt = (dt * ADVANCE_GROWTH).min(dt_max);
+        }
+        s.time_s = end;
+        Ok(s)
     }
 
     /// One backward-Euler step of length `dt_s` under the tip bias `bias_v`, with the staggered coupling
