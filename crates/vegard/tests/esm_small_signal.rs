@@ -64,6 +64,19 @@ fn zero_frequency_limit_is_the_quasi_static_response() {
     assert!(err < 1e-4, "ω → 0 response {} vs quasi-static {quasi}", ac.re_m_per_v);
     assert_eq!(ac.im_m_per_v, 0.0);
     assert!(rel(low, ac) < 1e-4);
+    // The mass constraint: δV moves ions but conserves their amount (Σ_i m_i δĉ_i = 0 to rounding, relative
+    // to Σ_i m_i |δĉ_i|), at ω = 0 (imposed) and at ω̂ = 1 (implied by the equations).
+    for w in [0.0, 1.0] {
+        let (x, y) = m.ac_concentration(&eq, 0.0, hz(&m, w)).unwrap();
+        for part in [x, y] {
+            let n = part.len();
+            let amount = |c: Vec<f64>| m.amount(&State { c, sigma_h_pa: vec![0.0; n], time_s: 0.0 });
+            let scale = amount(part.iter().map(|v| v.abs()).collect());
+            let net = amount(part);
+            println!("ω̂ = {w}: net amount {net:.2e} of Σ m|δĉ| = {scale:.2e}");
+            assert!(net.abs() <= 1e-10 * scale.max(f64::MIN_POSITIVE));
+        }
+    }
 }
 
 /// Fourier component Û = (2/N) Σ u_n e^{−iωt_n} of the last of `periods` periods of a BDF1 run with `n_per`
