@@ -47,7 +47,10 @@ use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind};
 use crate::sim::fem::system::Constrained;
 use crate::sim::fem::{Boundary, CylinderSpec, FemError, Mesh, Order};
 
+mod small_signal;
 mod transport;
+
+pub use small_signal::{AC_PICARD_MAX_ITER, AC_PICARD_TOL, AcResponse};
 
 /// Convergence tolerance of the staggered (Picard) coupling: max |c^{k+1} − c^k| (c dimensionless).
 pub const PICARD_TOL: f64 = 1e-11;
