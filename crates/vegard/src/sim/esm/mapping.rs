@@ -109,7 +109,7 @@ impl ResolutionFunction {
     /// g(ρ), complex sensitivity per area, m/V per m² per unit c₀ (0 beyond [`Self::support_m`]).
     pub fn sensitivity(&self, rho_m: f64) -> (f64, f64) {
         let r = &self.ring_radius_m;
-        if r.is_empty() || !(rho_m >= 0.0) || rho_m > self.support_m() {
+        if r.is_empty() || rho_m.is_nan() || rho_m < 0.0 || rho_m > self.support_m() {
             return (0.0, 0.0);
         }
         let k = r.partition_point(|&x| x <= rho_m).clamp(1, r.len() - 1);
