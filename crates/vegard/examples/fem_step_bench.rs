@@ -47,6 +47,12 @@ use vegard::sim::fem::sparse::{Factor, MatrixKind, Pattern, Symbolic, Triplets};
 use vegard::sim::fem::system::Constrained;
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 
+type FemResult<T> = Result<T, vegard::sim::fem::FemError>;
+/// Stiffness values, load, fixed unknowns.
+type ElasticParts = (Vec<f64>, Vec<f64>, Vec<(usize, f64)>);
+/// Mass values, M/Δt + K values, right-hand side.
+type DiffusionParts = (Vec<f64>, Vec<f64>, Vec<f64>);
+
 struct Args {
     h_min_l: f64,
     order: Order,
@@ -186,13 +192,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     // (a') the same through the pattern: assemble, eliminate, factor, solve.
     let supports_of =
         || elasticity::supports(&mesh, &[(Boundary::Bottom, Support::NoAxial), (Boundary::Side, Support::NoRadial)]);
-    let (t_el_asm_p, el_p) =
-        best_of(args.repeat, || -> Result<(Vec<f64>, Vec<f64>, Vec<(usize, f64)>), vegard::sim::fem::FemError> {
-            let mut kv = vp.zeros();
-            elasticity::stiffness_into(&mesh, &vp, &material, &mut kv)?;
-            let f = elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig));
-            Ok((kv, f, supports_of()))
-        });
+    let (t_el_asm_p, el_p) = best_of(args.repeat, || -> FemResult<ElasticParts> {
+        let mut kv = vp.zeros();
+        elasticity::stiffness_into(&mesh, &vp, &material, &mut kv)?;
+        let f = elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig));
+        Ok((kv, f, supports_of()))
+    });
     let (kv_el, f_el_p, fixed_p) = el_p?;
     let (t_el_chol_p, u_chol_p) = best_of(args.repeat, || {
         Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::Spd).and_then(|s| s.solve(&f_el_p))
@@ -243,15 +248,14 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // (b') through the pattern: M and K scattered into the CSC values (two element loops, like skfem's two
     // asm calls), A = M/Δt + K, b = M cⁿ/Δt.
-    let (t_df_asm_p, df_p) =
-        best_of(args.repeat, || -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), vegard::sim::fem::FemError> {
-            let mut mv = sp.zeros();
-            scalar::mass_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut mv)?;
-            let mut av: Vec<f64> = mv.iter().map(|v| v / dt).collect();
-            scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av)?;
-            let b: Vec<f64> = sp.mul_vec(&mv, &c_n)?.iter().map(|v| v / dt).collect();
-            Ok((mv, av, b))
-        });
+    let (t_df_asm_p, df_p) = best_of(args.repeat, || -> FemResult<DiffusionParts> {
+        let mut mv = sp.zeros();
+        scalar::mass_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut mv)?;
+        let mut av: Vec<f64> = mv.iter().map(|v| v / dt).collect();
+        scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av)?;
+        let b: Vec<f64> = sp.mul_vec(&mv, &c_n)?.iter().map(|v| v / dt).collect();
+        Ok((mv, av, b))
+    });
     let (mv_df, av_df, b_df_p) = df_p?;
     let (t_df_chol_p, c_chol_p) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
         Ok(Symbolic::analyse_pattern(&sp, MatrixKind::Spd)?.factor_pattern(&sp, &av_df)?.solve(&b_df_p))

@@ -73,7 +73,7 @@ impl Pattern {
     /// other (every pair, both orders, diagonal included). Errors on an unknown ≥ n or a length that is not a
     /// multiple of k.
     pub fn from_element_dofs(n: usize, k: usize, element_dofs: &[usize]) -> Result<Pattern, FemError> {
-        if k == 0 || element_dofs.len() % k != 0 {
+        if k == 0 || !element_dofs.len().is_multiple_of(k) {
             return Err(FemError::Input(format!(
                 "element unknowns: expected a multiple of {k} entries, got {}",
                 element_dofs.len()

@@ -33,7 +33,9 @@ pub struct Constrained {
 }
 
 /// Free index of each unknown (None if fixed), prescribed values and the number of free unknowns.
-fn split_fixed(n: usize, fixed: &[(usize, f64)]) -> Result<(Vec<Option<usize>>, Vec<f64>, usize), FemError> {
+type Split = (Vec<Option<usize>>, Vec<f64>, usize);
+
+fn split_fixed(n: usize, fixed: &[(usize, f64)]) -> Result<Split, FemError> {
     let mut is_fixed = vec![false; n];
     let mut fixed_values = vec![0.0; n];
     for &(i, g) in fixed {
