@@ -82,35 +82,57 @@ impl Pattern {
         if let Some(&bad) = element_dofs.iter().find(|&&d| d >= n) {
             return Err(FemError::Input(format!("element unknown {bad}: expected < {n}")));
         }
-        // Rows of each column: collect (column, row) pairs once, sort, dedup (setup cost, paid once per mesh).
-        let mut pairs: Vec<(usize, usize)> = Vec::with_capacity(element_dofs.len() * k);
-        for dofs in element_dofs.chunks_exact(k) {
-            for &col in dofs {
-                for &row in dofs {
-                    pairs.push((col, row));
-                }
-            }
-        }
-        pairs.sort_unstable();
-        pairs.dedup();
-        let mut col_ptr = vec![0usize; n + 1];
-        for &(c, _) in &pairs {
-            col_ptr[c + 1] += 1;
+        // Column by column (no global sort of all k² pairs per element, which dominated setup on P2 meshes):
+        // the elements containing unknown j (a dof → element index built by counting), the union of their
+        // unknowns are the rows of column j (sorted: a few dozen entries), and the same pass writes the slot of
+        // every element entry (a, b) with dofs[b] = j through a dense row → position scratch array.
+        let kk = k * k;
+        let ne = element_dofs.len() / k;
+        let mut start = vec![0usize; n + 1];
+        for &d in element_dofs {
+            start[d + 1] += 1;
         }
         for j in 0..n {
-            col_ptr[j + 1] += col_ptr[j];
+            start[j + 1] += start[j];
         }
-        let row_idx: Vec<usize> = pairs.iter().map(|p| p.1).collect();
-        let mut slots = Vec::with_capacity(element_dofs.len() * k);
-        for dofs in element_dofs.chunks_exact(k) {
-            for &row in dofs {
-                for &col in dofs {
-                    let rows = &row_idx[col_ptr[col]..col_ptr[col + 1]];
-                    // Present by construction: every (row, col) of an element was inserted above.
-                    let pos = rows.binary_search(&row).map_err(|_| {
-                        FemError::Solver(format!("pattern: entry ({row}, {col}) missing after construction"))
-                    })?;
-                    slots.push(col_ptr[col] + pos);
+        let mut fill = start.clone();
+        let mut elements_of = vec![0usize; element_dofs.len()];
+        for (e, dofs) in element_dofs.chunks_exact(k).enumerate() {
+            for &d in dofs {
+                elements_of[fill[d]] = e;
+                fill[d] += 1;
+            }
+        }
+        let mut col_ptr = Vec::with_capacity(n + 1);
+        col_ptr.push(0usize);
+        let mut row_idx: Vec<usize> = Vec::with_capacity(ne * kk);
+        let mut slots = vec![0usize; ne * kk];
+        let mut seen = vec![usize::MAX; n];
+        let mut pos = vec![0usize; n];
+        let mut rows: Vec<usize> = Vec::with_capacity(8 * k);
+        for j in 0..n {
+            let els = &elements_of[start[j]..start[j + 1]];
+            rows.clear();
+            for &e in els {
+                for &r in &element_dofs[e * k..(e + 1) * k] {
+                    if seen[r] != j {
+                        seen[r] = j;
+                        rows.push(r);
+                    }
+                }
+            }
+            rows.sort_unstable();
+            for (q, &r) in rows.iter().enumerate() {
+                pos[r] = row_idx.len() + q;
+            }
+            row_idx.extend_from_slice(&rows);
+            col_ptr.push(row_idx.len());
+            for &e in els {
+                let dofs = &element_dofs[e * k..(e + 1) * k];
+                for (bl, _) in dofs.iter().enumerate().filter(|(_, d)| **d == j) {
+                    for (al, &r) in dofs.iter().enumerate() {
+                        slots[e * kk + al * k + bl] = pos[r];
+                    }
                 }
             }
         }
