@@ -30,9 +30,15 @@ Timed phases (wall clock, best of --repeat):
             objects (skfem precomputes shape functions at the quadrature points there; vegard does it inside
             its element loops) + mapping the boundary node sets to DOFs.
   assemble  element loops to a sparse matrix, plus the load / right-hand side (skfem's asm returns CSR).
-  solve     elimination of the fixed unknowns (vegard Constrained::new, skfem condense), factorisation and
-            triangular solves: faer sparse LU (and Cholesky, listed separately) vs scipy spsolve (SuperLU,
-            COLAMD ordering, unless scikit-umfpack is installed; the script reports which).
+  solve     elimination of the fixed unknowns (vegard Constrained::new / from_pattern, skfem condense),
+            factorisation and triangular solves: faer sparse LU and Cholesky (triplet and pattern paths) vs
+            scipy spsolve (SuperLU, COLAMD, unless scikit-umfpack is installed; the script reports which) and
+            splu in two settings (COLAMD; MMD_AT_PLUS_A + SymmetricMode); the fastest scipy variant is the
+            reference ("best scipy"). scipy has no sparse Cholesky without scikit-sparse (not installed).
+  per step  what a time loop pays after setup: elasticity = eigenstrain load + solve with the kept factor
+            (both sides); diffusion = re-assemble K, add the kept M/dt, rhs with the kept M, refactor
+            (vegard: numeric Cholesky with the kept symbolic analysis; scipy: fastest of spsolve / splu) and
+            solve.
 Not timed: process start, imports, JSON I/O, cargo.
 """
 

@@ -14,7 +14,7 @@
 //!     (elimination) with sparse LU (`MatrixKind::General`, what scipy's spsolve does) and, separately, with
 //!     sparse Cholesky (`MatrixKind::Spd`, what the tip model uses);
 //! (b) one backward-Euler diffusion step (M/Δt + K) c = M cⁿ/Δt, r-weighted, zero flux everywhere
-//!     (`scalar::mass`, `scalar::stiffness`, sparse LU).
+//!     (`scalar::mass`, `scalar::stiffness`; sparse LU as before, and sparse Cholesky: M/Δt + K is SPD).
 //!
 //! Timed phases (wall clock, best of `--repeat`): mesh = `Mesh::cylinder` + boundary node sets; assemble =
 //! element loops to triplets plus the load / right-hand side; solve = elimination of the fixed unknowns,
