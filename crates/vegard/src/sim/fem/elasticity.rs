@@ -153,10 +153,17 @@ fn local_stiffness(mesh: &Mesh, e: usize, mat: &Isotropic, scale: f64) -> [[f64;
         for a in 0..2 * npe {
             db[a] = mat.stress(b[a]);
         }
+        // K = ∫ Bᵀ D B r is symmetric: the upper triangle only (b[a]·D b[c]), mirrored below, which also
+        // makes the stored matrix exactly symmetric for the Cholesky factorisation.
         for a in 0..2 * npe {
-            for c in 0..2 * npe {
+            for c in a..2 * npe {
                 local[a][c] += w * (0..4).map(|q| b[a][q] * db[c][q]).sum::<f64>();
             }
+        }
+    }
+    for a in 0..2 * npe {
+        for c in 0..a {
+            local[a][c] = local[c][a];
         }
     }
     local

@@ -135,10 +135,16 @@ fn add_into(
             let (a, b) = coef(s.r, s.z);
             let w = s.area_weight * s.r;
             let (wa, wb) = (w * a, w * b);
+            // Symmetric integrand: the upper triangle only, mirrored below (half the work per point).
             for i in 0..npe {
-                for j in 0..npe {
+                for j in i..npe {
                     local[i][j] += wa * s.n[i] * s.n[j] + wb * (s.dn_dr[i] * s.dn_dr[j] + s.dn_dz[i] * s.dn_dz[j]);
                 }
+            }
+        }
+        for i in 0..npe {
+            for j in 0..i {
+                local[i][j] = local[j][i];
             }
         }
         let slots = pattern.element_slots(e);
