@@ -30,9 +30,15 @@ Timed phases (wall clock, best of --repeat):
             objects (skfem precomputes shape functions at the quadrature points there; vegard does it inside
             its element loops) + mapping the boundary node sets to DOFs.
   assemble  element loops to a sparse matrix, plus the load / right-hand side (skfem's asm returns CSR).
-  solve     elimination of the fixed unknowns (vegard Constrained::new, skfem condense), factorisation and
-            triangular solves: faer sparse LU (and Cholesky, listed separately) vs scipy spsolve (SuperLU,
-            COLAMD ordering, unless scikit-umfpack is installed; the script reports which).
+  solve     elimination of the fixed unknowns (vegard Constrained::new / from_pattern, skfem condense),
+            factorisation and triangular solves: faer sparse LU and Cholesky (triplet and pattern paths) vs
+            scipy spsolve (SuperLU, COLAMD, unless scikit-umfpack is installed; the script reports which) and
+            splu in two settings (COLAMD; MMD_AT_PLUS_A + SymmetricMode); the fastest scipy variant is the
+            reference ("best scipy"). scipy has no sparse Cholesky without scikit-sparse (not installed).
+  per step  what a time loop pays after setup: elasticity = eigenstrain load + solve with the kept factor
+            (both sides); diffusion = re-assemble K, add the kept M/dt, rhs with the kept M, refactor
+            (vegard: numeric Cholesky with the kept symbolic analysis; scipy: fastest of spsolve / splu) and
+            solve.
 Not timed: process start, imports, JSON I/O, cargo.
 """
 
@@ -75,6 +81,19 @@ def check_quadrature():
         k = int(np.argmin(d))
         worst = max(worst, d[k], abs(W[k] - 0.5 * w))
     return worst
+
+
+# splu variants: scipy's default (COLAMD column ordering, partial pivoting) and the setting SuperLU's
+# documentation recommends for (nearly) symmetric, diagonally dominant matrices: symmetric mode with the
+# minimum-degree ordering of A^T + A and diagonal pivoting preferred.
+SPLU_VARIANTS = ["COLAMD", "MMD_AT_PLUS_A+symmetric"]
+
+
+def splu_factor(A, variant):
+    A = A.tocsc()
+    if variant == "COLAMD":
+        return spla.splu(A, permc_spec="COLAMD")
+    return spla.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0, options=dict(SymmetricMode=True))
 
 
 def best_of(repeat, f):
@@ -186,6 +205,34 @@ def skfem_side(d, repeat):
 
     t_el_solve, u = best_of(repeat, el_solve)
 
+    # scipy's SuperLU with the factor object kept (splu), in the orderings that suit a symmetric matrix; the
+    # peer has no sparse Cholesky without extra packages (scikit-sparse / CHOLMOD is not installed: it needs
+    # SuiteSparse and a compiler). The fastest variant is reported.
+    def el_solve_splu(variant):
+        def run():
+            Ac, bc, x, I = condense(K, f, D=D)
+            x = x.copy()
+            x[I] = splu_factor(Ac, variant).solve(bc)
+            return x
+        return run
+
+    el_variants = {v: best_of(repeat, el_solve_splu(v)) for v in SPLU_VARIANTS}
+    el_best = min(el_variants, key=lambda v: el_variants[v][0])
+    t_el_splu = el_variants[el_best][0]
+
+    # Per time step: the elastic matrix is constant, so the factor of the condensed matrix is kept from setup;
+    # a step is the eigenstrain load, the condensed right-hand side and the triangular solves.
+    I_free = np.setdiff1d(np.arange(bv.N), D)
+    lu_el = splu_factor(K[I_free][:, I_free], el_best)
+
+    def el_step():
+        f_s = asm(eig_load, bv, es=bs.interpolate(eig))
+        x = np.zeros(bv.N)
+        x[I_free] = lu_el.solve(f_s[I_free])  # fixed values are zero: no K_ID x_D term
+        return x
+
+    t_el_step, u_step = best_of(repeat, el_step)
+
     def df_assemble():
         M = asm(mass, bs)
         Kd = asm(laplace, bs)
@@ -193,15 +240,43 @@ def skfem_side(d, repeat):
 
     t_df_asm, (A, b) = best_of(repeat, df_assemble)
     t_df_solve, c_new = best_of(repeat, lambda: spla.spsolve(A, b))
+    df_variants = {v: best_of(repeat, lambda v=v: splu_factor(A, v).solve(b)) for v in SPLU_VARIANTS}
+    df_best = min(df_variants, key=lambda v: df_variants[v][0])
+    t_df_splu = df_variants[df_best][0]
+
+    # Per time step: re-assemble K (concentration-dependent D in the tip model), add the kept M/dt, rhs with
+    # the kept M, factor and solve; spsolve or the best splu variant, whichever is faster.
+    M_keep = asm(mass, bs)
+
+    def df_step(variant):
+        def run():
+            A_s = M_keep / dt + asm(laplace, bs)
+            b_s = M_keep @ c_n / dt
+            if variant == "spsolve":
+                return spla.spsolve(A_s, b_s)
+            return splu_factor(A_s, variant).solve(b_s)
+        return run
+
+    step_variants = {v: best_of(repeat, df_step(v)) for v in ["spsolve"] + SPLU_VARIANTS}
+    step_best = min(step_variants, key=lambda v: step_variants[v][0])
+    t_df_step, c_step = step_variants[step_best]
 
     # Back to vegard's node order.
-    u_v = np.empty(2 * nn)
-    u_v[0::2] = u[vdof[0]]
-    u_v[1::2] = u[vdof[1]]
+    def to_vegard(x):
+        out = np.empty(2 * nn)
+        out[0::2] = x[vdof[0]]
+        out[1::2] = x[vdof[1]]
+        return out
+
+    u_v = to_vegard(u)
     return {
         "timings_s": {"setup": t_setup, "elastic_assemble": t_el_asm, "elastic_solve": t_el_solve,
-                      "diffusion_assemble": t_df_asm, "diffusion_solve": t_df_solve},
-        "u": u_v, "c_new": c_new[sdof], "n_dofs_vector": bv.N, "n_fixed": len(D),
+                      "diffusion_assemble": t_df_asm, "diffusion_solve": t_df_solve,
+                      "elastic_solve_splu": t_el_splu, "diffusion_solve_splu": t_df_splu,
+                      "elastic_step": t_el_step, "diffusion_step": t_df_step},
+        "variants": {"elastic_splu": el_best, "diffusion_splu": df_best, "diffusion_step": step_best},
+        "u": u_v, "u_step": to_vegard(u_step), "c_new": c_new[sdof], "c_step": c_step[sdof],
+        "n_dofs_vector": bv.N, "n_fixed": len(D),
     }
 
 
@@ -243,26 +318,56 @@ def main():
             agree = {
                 "u (LU)": rel_max(d["u_lu"], s["u"]),
                 "u (Cholesky)": rel_max(d["u_cholesky"], s["u"]),
+                "u (pattern Cholesky)": rel_max(d["u_pattern_cholesky"], s["u"]),
+                "u (pattern LU)": rel_max(d["u_pattern_lu"], s["u"]),
+                "u (step)": rel_max(d["u_step"], s["u_step"]),
                 "c": rel_max(d["c_new"], s["c_new"]),
-                "c - c^n": rel_max(np.subtract(d["c_new"], d["c_n"]), s["c_new"] - np.asarray(d["c_n"])),
+                "c (pattern Cholesky)": rel_max(d["c_new_pattern_cholesky"], s["c_new"]),
+                "c (step)": rel_max(d["c_new_step"], s["c_step"]),
+                "c - c^n (pattern Cholesky)": rel_max(np.subtract(d["c_new_pattern_cholesky"], d["c_n"]),
+                                                      s["c_new"] - np.asarray(d["c_n"])),
             }
+            el_s = min(ts["elastic_solve"], ts["elastic_solve_splu"])
+            df_s = min(ts["diffusion_solve"], ts["diffusion_solve_splu"])
+            setup_v = tv["mesh"] + tv["patterns"]
             phases = [
-                ("setup", tv["mesh"], ts["setup"]),
-                ("elastic assemble", tv["elastic_assemble"], ts["elastic_assemble"]),
-                ("elastic solve (vegard LU)", tv["elastic_solve_lu"], ts["elastic_solve"]),
-                ("elastic solve (vegard Cholesky)", tv["elastic_solve_cholesky"], ts["elastic_solve"]),
-                ("diffusion assemble", tv["diffusion_assemble"], ts["diffusion_assemble"]),
-                ("diffusion solve", tv["diffusion_solve_lu"], ts["diffusion_solve"]),
+                ("setup (vegard: mesh + patterns)", setup_v, ts["setup"]),
+                ("elastic assemble (triplets)", tv["elastic_assemble"], ts["elastic_assemble"]),
+                ("elastic assemble (pattern)", tv["elastic_assemble_pattern"], ts["elastic_assemble"]),
+                ("elastic solve LU vs spsolve", tv["elastic_solve_lu"], ts["elastic_solve"]),
+                ("elastic solve pattern LU vs best scipy", tv["elastic_solve_pattern_lu"], el_s),
+                ("elastic solve pattern Cholesky vs best scipy", tv["elastic_solve_pattern_cholesky"], el_s),
+                ("diffusion assemble (triplets)", tv["diffusion_assemble"], ts["diffusion_assemble"]),
+                ("diffusion assemble (pattern)", tv["diffusion_assemble_pattern"], ts["diffusion_assemble"]),
+                ("diffusion solve LU vs spsolve", tv["diffusion_solve_lu"], ts["diffusion_solve"]),
+                ("diffusion solve Cholesky (triplets) vs best scipy", tv["diffusion_solve_cholesky"], df_s),
+                ("diffusion solve pattern Cholesky vs best scipy", tv["diffusion_solve_pattern_cholesky"], df_s),
+                ("diffusion solve pattern LU vs best scipy", tv["diffusion_solve_pattern_lu"], df_s),
             ]
-            tot_v = tv["mesh"] + tv["elastic_assemble"] + tv["elastic_solve_lu"] + tv["diffusion_assemble"] \
+            tot_old = tv["mesh"] + tv["elastic_assemble"] + tv["elastic_solve_lu"] + tv["diffusion_assemble"] \
                 + tv["diffusion_solve_lu"]
-            tot_vc = tot_v - tv["elastic_solve_lu"] + tv["elastic_solve_cholesky"]
-            tot_s = sum(ts.values())
-            phases += [("total (vegard all LU)", tot_v, tot_s), ("total (vegard Cholesky elastic)", tot_vc, tot_s)]
+            tot_s_old = ts["setup"] + ts["elastic_assemble"] + ts["elastic_solve"] + ts["diffusion_assemble"] \
+                + ts["diffusion_solve"]
+            tot_new = setup_v + tv["elastic_assemble_pattern"] + tv["elastic_solve_pattern_cholesky"] \
+                + tv["diffusion_assemble_pattern"] + tv["diffusion_solve_pattern_cholesky"]
+            tot_new_lu = setup_v + tv["elastic_assemble_pattern"] + tv["elastic_solve_pattern_lu"] \
+                + tv["diffusion_assemble_pattern"] + tv["diffusion_solve_pattern_lu"]
+            tot_s_best = ts["setup"] + ts["elastic_assemble"] + el_s + ts["diffusion_assemble"] + df_s
+            phases += [
+                ("one step, all LU (old path) vs spsolve", tot_old, tot_s_old),
+                ("one step, pattern + LU vs best scipy", tot_new_lu, tot_s_best),
+                ("one step, pattern + Cholesky vs best scipy", tot_new, tot_s_best),
+                ("per step: elastic (load + solve, kept factor)", tv["elastic_step"], ts["elastic_step"]),
+                ("per step: diffusion (re-assemble K, refactor, solve)", tv["diffusion_step"], ts["diffusion_step"]),
+                ("per step: total", tv["elastic_step"] + tv["diffusion_step"],
+                 ts["elastic_step"] + ts["diffusion_step"]),
+            ]
             print(f"\n## {order.upper()}, h_min = {h} L: {d['n_nodes']} nodes, {d['n_elements']} triangles, "
-                  f"elasticity {2 * d['n_nodes']} unknowns ({s['n_fixed']} fixed), best of {args.repeat}")
+                  f"elasticity {2 * d['n_nodes']} unknowns ({s['n_fixed']} fixed), best of {args.repeat}, "
+                  f"load average {os.getloadavg()[0]:.1f}")
             print("agreement (max |vegard - skfem| / max |vegard|): "
                   + ", ".join(f"{k} {v:.1e}" for k, v in agree.items()))
+            print(f"scipy variants chosen: {s['variants']}")
             parts = tv["diffusion_solve_lu_parts"]
             print("vegard diffusion solve parts (s): " + ", ".join(f"{k} {v:.2e}" for k, v in parts.items()))
             print("| phase | vegard s | skfem s | skfem / vegard |")
@@ -270,6 +375,7 @@ def main():
             for name, a, b in phases:
                 print(f"| {name} | {a:.2e} | {b:.2e} | {b / a:.1f}× |")
             rows.append({"order": order, "h_min_l": h, "n_nodes": d["n_nodes"], "agreement": agree,
+                         "variants": s["variants"], "loadavg": os.getloadavg(),
                          "phases": [{"phase": n_, "vegard_s": a, "skfem_s": b} for n_, a, b in phases]})
     with open(os.path.join(args.workdir, "summary.json"), "w") as fh:
         json.dump(rows, fh, indent=1)

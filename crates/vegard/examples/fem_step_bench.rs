@@ -14,7 +14,7 @@
 //!     (elimination) with sparse LU (`MatrixKind::General`, what scipy's spsolve does) and, separately, with
 //!     sparse Cholesky (`MatrixKind::Spd`, what the tip model uses);
 //! (b) one backward-Euler diffusion step (M/Δt + K) c = M cⁿ/Δt, r-weighted, zero flux everywhere
-//!     (`scalar::mass`, `scalar::stiffness`, sparse LU).
+//!     (`scalar::mass`, `scalar::stiffness`; sparse LU as before, and sparse Cholesky: M/Δt + K is SPD).
 //!
 //! Timed phases (wall clock, best of `--repeat`): mesh = `Mesh::cylinder` + boundary node sets; assemble =
 //! element loops to triplets plus the load / right-hand side; solve = elimination of the fixed unknowns,
@@ -23,8 +23,19 @@
 //! to rayon over all cores: `--threads seq` sets `faer::Par::Seq` (like for like with SuperLU), `--threads
 //! rayon` keeps faer's default (what the library does today).
 //!
+//! Pattern path (what a time loop uses): `scalar::pattern` / `elasticity::pattern` are built once with the mesh
+//! (timed as part of setup, like skfem's Basis); assembly is then a scatter-add into the CSC value array
+//! (`stiffness_into`, `mass_into`), the elasticity system is `Constrained::from_pattern`, the diffusion matrix
+//! M/Δt + K (SPD) is factored by Cholesky with `Symbolic::analyse_pattern` + `factor_pattern`. The *per-step*
+//! timings are what each further time step costs once setup is done: elasticity = eigenstrain load + solve
+//! with the kept factor (the matrix does not change); diffusion = re-assemble K into the pattern, add the kept
+//! M/Δt, right-hand side M cⁿ/Δt with the kept M, numeric Cholesky with the kept symbolic analysis, solve.
+//!
 //! Options: `--h-min` (L, default 0.05), `--order p1|p2`, `--repeat N` (default 5), `--dt` (normalised step,
 //! default 0.01), `--threads seq|rayon` (default rayon), `--out` (JSON path).
+
+// The output JSON object is large enough to exceed serde_json::json!'s default macro recursion depth.
+#![recursion_limit = "256"]
 
 use std::time::Instant;
 
@@ -32,9 +43,15 @@ use vegard::sim::esm::params::EsmParams;
 use vegard::sim::esm::tip_model::MeshOptions;
 use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::scalar;
-use vegard::sim::fem::sparse::{Factor, MatrixKind, Symbolic, Triplets};
+use vegard::sim::fem::sparse::{Factor, MatrixKind, Pattern, Symbolic, Triplets};
 use vegard::sim::fem::system::Constrained;
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
+
+type FemResult<T> = Result<T, vegard::sim::fem::FemError>;
+/// Stiffness values, load, fixed unknowns.
+type ElasticParts = (Vec<f64>, Vec<f64>, Vec<(usize, f64)>);
+/// Mass values, M/Δt + K values, right-hand side.
+type DiffusionParts = (Vec<f64>, Vec<f64>, Vec<f64>);
 
 struct Args {
     h_min_l: f64,
@@ -145,6 +162,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     let mesh = mesh?;
     let n = mesh.n_nodes();
+    let (t_patterns, patterns) = best_of(args.repeat, || -> Result<(Pattern, Pattern), vegard::sim::fem::FemError> {
+        Ok((scalar::pattern(&mesh)?, elasticity::pattern(&mesh)?))
+    });
+    let (sp, vp) = patterns?;
 
     // A concentration bump under the tip (what a bias pulse leaves behind): c = c₀ + 0.1 exp(−(r² + z²)/0.5).
     let c0 = params.baseline_concentration;
@@ -167,6 +188,37 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (t_el_chol, u_chol) =
         best_of(args.repeat, || Constrained::new(&k_el, &fixed, MatrixKind::Spd).and_then(|s| s.solve(&f_el)));
     let u_chol = u_chol?;
+
+    // (a') the same through the pattern: assemble, eliminate, factor, solve.
+    let supports_of =
+        || elasticity::supports(&mesh, &[(Boundary::Bottom, Support::NoAxial), (Boundary::Side, Support::NoRadial)]);
+    let (t_el_asm_p, el_p) = best_of(args.repeat, || -> FemResult<ElasticParts> {
+        let mut kv = vp.zeros();
+        elasticity::stiffness_into(&mesh, &vp, &material, &mut kv)?;
+        let f = elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig));
+        Ok((kv, f, supports_of()))
+    });
+    let (kv_el, f_el_p, fixed_p) = el_p?;
+    let (t_el_chol_p, u_chol_p) = best_of(args.repeat, || {
+        Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::Spd).and_then(|s| s.solve(&f_el_p))
+    });
+    let u_chol_p = u_chol_p?;
+    let (t_el_lu_p, u_lu_p) = best_of(args.repeat, || {
+        Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::General).and_then(|s| s.solve(&f_el_p))
+    });
+    let u_lu_p = u_lu_p?;
+    // Per step of a time loop: the elastic matrix is constant, so a step is the new eigenstrain load and the
+    // triangular solves with the factor kept from setup.
+    let el_sys = Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::Spd)?;
+    let (t_el_step, u_step) = best_of(args.repeat, || {
+        let f = elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig));
+        el_sys.solve(&f)
+    });
+    let u_step = u_step?;
+    // Its two parts.
+    let (t_el_step_load, f_step) =
+        best_of(args.repeat, || elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig)));
+    let (t_el_step_solve, _) = best_of(args.repeat, || el_sys.solve(&f_step));
 
     // (b) one backward-Euler diffusion step, zero flux: (M/Δt + K) c = M cⁿ/Δt.
     let dt = args.dt;
@@ -192,6 +244,56 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (t_num, fac) = best_of(args.repeat, || sym.factor(&a_csc));
     let fac = fac?;
     let (t_tri, _) = best_of(args.repeat, || fac.solve(&b_df));
+    // The matrix is SPD (r-weighted mass + stiffness): Cholesky from the same triplets.
+    let (t_df_chol, c_chol) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
+        Ok(Factor::new(&a_df.to_csc()?, MatrixKind::Spd)?.solve(&b_df))
+    });
+    let c_chol = c_chol?;
+
+    // (b') through the pattern: M and K scattered into the CSC values (two element loops, like skfem's two
+    // asm calls), A = M/Δt + K, b = M cⁿ/Δt.
+    let (t_df_asm_p, df_p) = best_of(args.repeat, || -> FemResult<DiffusionParts> {
+        let mut mv = sp.zeros();
+        scalar::mass_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut mv)?;
+        let mut av: Vec<f64> = mv.iter().map(|v| v / dt).collect();
+        scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av)?;
+        let b: Vec<f64> = sp.mul_vec(&mv, &c_n)?.iter().map(|v| v / dt).collect();
+        Ok((mv, av, b))
+    });
+    let (mv_df, av_df, b_df_p) = df_p?;
+    let (t_df_chol_p, c_chol_p) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
+        Ok(Symbolic::analyse_pattern(&sp, MatrixKind::Spd)?.factor_pattern(&sp, &av_df)?.solve(&b_df_p))
+    });
+    let c_chol_p = c_chol_p?;
+    let (t_df_lu_p, c_lu_p) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
+        Ok(Symbolic::analyse_pattern(&sp, MatrixKind::General)?.factor_pattern(&sp, &av_df)?.solve(&b_df_p))
+    });
+    let c_lu_p = c_lu_p?;
+    // Per step of a time loop: re-assemble K (e.g. a concentration-dependent D) into the kept pattern, add the
+    // kept M/Δt, right-hand side with the kept M, numeric Cholesky with the kept symbolic analysis, solve.
+    let sym_df = Symbolic::analyse_pattern(&sp, MatrixKind::Spd)?;
+    let mut av_step = sp.zeros();
+    let (t_df_step, c_step) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
+        for (a, m) in av_step.iter_mut().zip(&mv_df) {
+            *a = m / dt;
+        }
+        scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av_step)?;
+        let b: Vec<f64> = sp.mul_vec(&mv_df, &c_n)?.iter().map(|v| v / dt).collect();
+        Ok(sym_df.factor_pattern(&sp, &av_step)?.solve(&b))
+    });
+    let c_step = c_step?;
+    // Its parts: re-assembly (values + right-hand side), numeric Cholesky, triangular solves.
+    let (t_df_step_asm, b_step) = best_of(args.repeat, || -> FemResult<Vec<f64>> {
+        for (a, m) in av_step.iter_mut().zip(&mv_df) {
+            *a = m / dt;
+        }
+        scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av_step)?;
+        Ok(sp.mul_vec(&mv_df, &c_n)?.iter().map(|v| v / dt).collect())
+    });
+    let b_step = b_step?;
+    let (t_df_step_num, fac_step) = best_of(args.repeat, || sym_df.factor_pattern(&sp, &av_step));
+    let fac_step = fac_step?;
+    let (t_df_step_tri, _) = best_of(args.repeat, || fac_step.solve(&b_step));
 
     let mut elements = Vec::with_capacity(mesh.n_elements() * mesh.order.nodes_per_element());
     for e in 0..mesh.n_elements() {
@@ -220,8 +322,27 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         "u_lu": u_lu,
         "u_cholesky": u_chol,
         "c_new": c_new,
+        "c_new_cholesky": c_chol,
+        "c_new_pattern_cholesky": c_chol_p,
+        "c_new_pattern_lu": c_lu_p,
+        "c_new_step": c_step,
+        "u_pattern_cholesky": u_chol_p,
+        "u_pattern_lu": u_lu_p,
+        "u_step": u_step,
         "timings_s": {
             "mesh": t_mesh,
+            "patterns": t_patterns,
+            "elastic_assemble_pattern": t_el_asm_p,
+            "elastic_solve_pattern_cholesky": t_el_chol_p,
+            "elastic_solve_pattern_lu": t_el_lu_p,
+            "elastic_step": t_el_step,
+            "diffusion_solve_cholesky": t_df_chol,
+            "diffusion_assemble_pattern": t_df_asm_p,
+            "diffusion_solve_pattern_cholesky": t_df_chol_p,
+            "diffusion_solve_pattern_lu": t_df_lu_p,
+            "diffusion_step": t_df_step,
+            "elastic_step_parts": { "load": t_el_step_load, "solve": t_el_step_solve },
+            "diffusion_step_parts": { "assemble": t_df_step_asm, "numeric": t_df_step_num, "triangular": t_df_step_tri },
             "elastic_assemble": t_el_asm,
             "elastic_solve_lu": t_el_lu,
             "elastic_solve_cholesky": t_el_chol,

@@ -87,6 +87,12 @@ impl AffineMap {
         }
     }
 
+    /// As [`Self::at_points`] for a fixed-size rule, on the stack (no allocation per element: the assembly
+    /// loops call this once per element).
+    pub fn at_points_array<const N: usize>(&self, order: Order, rule: &[TrianglePoint; N]) -> [ShapeAt; N] {
+        std::array::from_fn(|q| self.shape(order, rule[q].xi, rule[q].eta, rule[q].weight))
+    }
+
     /// Shape functions at every point of a quadrature rule.
     pub fn at_points(&self, order: Order, rule: &[TrianglePoint]) -> Vec<ShapeAt> {
         rule.iter().map(|q| self.shape(order, q.xi, q.eta, q.weight)).collect()

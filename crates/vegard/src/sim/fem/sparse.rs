@@ -1,10 +1,17 @@
 //! The only file that talks to faer (0.24): triplet assembly → CSC, sparse Cholesky (SPD) / LU (general),
 //! with the symbolic analysis kept so a matrix with the same pattern (e.g. each time step) refactors cheaply.
+//!
+//! Two ways to assemble: [`Triplets`] (any entries, summed and sorted into CSC by faer on conversion) and
+//! [`Pattern`] (the CSC pattern of a mesh's element-to-unknown map built once, with the value-array slot of
+//! every local entry of every element): re-assembling a matrix with the same pattern is then a scatter-add
+//! into a flat value array, with no sorting or duplicate merging, and [`Symbolic::factor_pattern`] factors it
+//! in place without copying the pattern. This is what a time loop needs: the triplet path spends a large
+//! part of a P1 diffusion step sorting (bench/README.md, scikit-fem comparison).
 
 use super::FemError;
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
-use faer::sparse::{SparseColMat, Triplet};
+use faer::sparse::{SparseColMat, SparseColMatRef, SymbolicSparseColMat, Triplet};
 use faer::{Mat, Side};
 
 /// Coordinate-format assembly buffer for an n × n matrix; duplicate entries are summed.
@@ -51,11 +58,203 @@ impl Triplets {
     }
 }
 
+/// CSC sparsity pattern of an n × n matrix assembled from elements with `k` unknowns each, plus the slot
+/// (index into the CSC value array) of every entry (a, b) of every element's k × k local matrix.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    symbolic: SymbolicSparseColMat<usize>,
+    k: usize,
+    /// `slots[e k² + a k + b]` = value index of (dofs_e[a], dofs_e[b]).
+    slots: Vec<usize>,
+}
+
+impl Pattern {
+    /// Pattern of the matrix whose element e couples the unknowns `element_dofs[e k .. (e + 1) k]` with each
+    /// other (every pair, both orders, diagonal included). Errors on an unknown ≥ n or a length that is not a
+    /// multiple of k.
+    pub fn from_element_dofs(n: usize, k: usize, element_dofs: &[usize]) -> Result<Pattern, FemError> {
+        if k == 0 || !element_dofs.len().is_multiple_of(k) {
+            return Err(FemError::Input(format!(
+                "element unknowns: expected a multiple of {k} entries, got {}",
+                element_dofs.len()
+            )));
+        }
+        if let Some(&bad) = element_dofs.iter().find(|&&d| d >= n) {
+            return Err(FemError::Input(format!("element unknown {bad}: expected < {n}")));
+        }
+        // Column by column (no global sort of all k² pairs per element, which dominated setup on P2 meshes):
+        // the elements containing unknown j (a dof → element index built by counting), the union of their
+        // unknowns are the rows of column j (sorted: a few dozen entries), and the same pass writes the slot of
+        // every element entry (a, b) with dofs[b] = j through a dense row → position scratch array.
+        let kk = k * k;
+        let ne = element_dofs.len() / k;
+        let mut start = vec![0usize; n + 1];
+        for &d in element_dofs {
+            start[d + 1] += 1;
+        }
+        for j in 0..n {
+            start[j + 1] += start[j];
+        }
+        let mut fill = start.clone();
+        let mut elements_of = vec![0usize; element_dofs.len()];
+        for (e, dofs) in element_dofs.chunks_exact(k).enumerate() {
+            for &d in dofs {
+                elements_of[fill[d]] = e;
+                fill[d] += 1;
+            }
+        }
+        let mut col_ptr = Vec::with_capacity(n + 1);
+        col_ptr.push(0usize);
+        let mut row_idx: Vec<usize> = Vec::with_capacity(ne * kk);
+        let mut slots = vec![0usize; ne * kk];
+        let mut seen = vec![usize::MAX; n];
+        let mut pos = vec![0usize; n];
+        let mut rows: Vec<usize> = Vec::with_capacity(8 * k);
+        for j in 0..n {
+            let els = &elements_of[start[j]..start[j + 1]];
+            rows.clear();
+            for &e in els {
+                for &r in &element_dofs[e * k..(e + 1) * k] {
+                    if seen[r] != j {
+                        seen[r] = j;
+                        rows.push(r);
+                    }
+                }
+            }
+            rows.sort_unstable();
+            for (q, &r) in rows.iter().enumerate() {
+                pos[r] = row_idx.len() + q;
+            }
+            row_idx.extend_from_slice(&rows);
+            col_ptr.push(row_idx.len());
+            for &e in els {
+                let dofs = &element_dofs[e * k..(e + 1) * k];
+                for (bl, _) in dofs.iter().enumerate().filter(|(_, d)| **d == j) {
+                    for (al, &r) in dofs.iter().enumerate() {
+                        slots[e * kk + al * k + bl] = pos[r];
+                    }
+                }
+            }
+        }
+        let symbolic = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
+        Ok(Pattern { symbolic, k, slots })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.symbolic.nrows()
+    }
+
+    /// Stored entries (length of a value array).
+    pub fn nnz(&self) -> usize {
+        self.symbolic.row_idx().len()
+    }
+
+    /// Unknowns per element.
+    pub fn dofs_per_element(&self) -> usize {
+        self.k
+    }
+
+    pub fn n_elements(&self) -> usize {
+        self.slots.len() / (self.k * self.k)
+    }
+
+    /// A zero value array.
+    pub fn zeros(&self) -> Vec<f64> {
+        vec![0.0; self.nnz()]
+    }
+
+    /// Value slots of element `e`, row-major: entry (a, b) of its local matrix goes to `values[slots[a k + b]]`.
+    pub fn element_slots(&self, e: usize) -> &[usize] {
+        let kk = self.k * self.k;
+        &self.slots[e * kk..(e + 1) * kk]
+    }
+
+    /// Column pointers and row indices (rows sorted within each column).
+    pub fn col_ptr(&self) -> &[usize] {
+        self.symbolic.col_ptr()
+    }
+
+    pub fn row_idx(&self) -> &[usize] {
+        self.symbolic.row_idx()
+    }
+
+    /// y = A x for the matrix with this pattern and `values`.
+    pub fn mul_vec(&self, values: &[f64], x: &[f64]) -> Result<Vec<f64>, FemError> {
+        self.check(values)?;
+        if x.len() != self.dim() {
+            return Err(FemError::Input(format!("vector of length {}: expected {}", x.len(), self.dim())));
+        }
+        let (cp, ri) = (self.col_ptr(), self.row_idx());
+        let mut y = vec![0.0; self.dim()];
+        for (j, &xj) in x.iter().enumerate() {
+            for p in cp[j]..cp[j + 1] {
+                y[ri[p]] += values[p] * xj;
+            }
+        }
+        Ok(y)
+    }
+
+    /// An owned CSC matrix with this pattern (copies the pattern; prefer [`Symbolic::factor_pattern`]).
+    pub fn matrix(&self, values: &[f64]) -> Result<CscMatrix, FemError> {
+        self.check(values)?;
+        Ok(CscMatrix(SparseColMat::new(self.symbolic.clone(), values.to_vec())))
+    }
+
+    fn check(&self, values: &[f64]) -> Result<(), FemError> {
+        if values.len() == self.nnz() {
+            Ok(())
+        } else {
+            Err(FemError::Input(format!("value array of length {}: expected {}", values.len(), self.nnz())))
+        }
+    }
+
+    fn view<'a>(&'a self, values: &'a [f64]) -> Result<SparseColMatRef<'a, usize, f64>, FemError> {
+        self.check(values)?;
+        Ok(SparseColMatRef::new(self.symbolic.as_ref(), values))
+    }
+}
+
 /// Square sparse matrix (CSC).
 #[derive(Clone, Debug)]
 pub struct CscMatrix(SparseColMat<usize, f64>);
 
 impl CscMatrix {
+    /// From CSC arrays (rows sorted and unique within each column); errors name what is wrong.
+    pub fn from_csc(
+        n: usize,
+        col_ptr: Vec<usize>,
+        row_idx: Vec<usize>,
+        values: Vec<f64>,
+    ) -> Result<CscMatrix, FemError> {
+        let ok = col_ptr.len() == n + 1
+            && col_ptr.first() == Some(&0)
+            && col_ptr.windows(2).all(|w| w[0] <= w[1])
+            && col_ptr[n] == row_idx.len()
+            && values.len() == row_idx.len()
+            && (0..n).all(|j| {
+                let r = &row_idx[col_ptr[j]..col_ptr[j + 1]];
+                r.windows(2).all(|w| w[0] < w[1]) && r.last().is_none_or(|&i| i < n)
+            });
+        if !ok {
+            return Err(FemError::Input(format!(
+                "CSC arrays: expected {} column pointers from 0, non-decreasing, sorted unique rows < {n} and one \
+                 value per row index",
+                n + 1
+            )));
+        }
+        let symbolic = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
+        Ok(CscMatrix(SparseColMat::new(symbolic, values)))
+    }
+
+    pub(crate) fn values_mut(&mut self) -> &mut [f64] {
+        self.0.val_mut()
+    }
+
+    /// Column pointers, row indices and values.
+    pub fn parts(&self) -> (&[usize], &[usize], &[f64]) {
+        (self.0.symbolic().col_ptr(), self.0.symbolic().row_idx(), self.0.val())
+    }
+
     pub fn dim(&self) -> usize {
         self.0.nrows()
     }
@@ -95,7 +294,18 @@ pub enum Symbolic {
 
 impl Symbolic {
     pub fn analyse(a: &CscMatrix, kind: MatrixKind) -> Result<Symbolic, FemError> {
-        let s = a.0.symbolic();
+        Symbolic::analyse_raw(a.0.symbolic(), kind)
+    }
+
+    /// Analysis of the matrices with pattern `p`.
+    pub fn analyse_pattern(p: &Pattern, kind: MatrixKind) -> Result<Symbolic, FemError> {
+        Symbolic::analyse_raw(p.symbolic.as_ref(), kind)
+    }
+
+    fn analyse_raw(
+        s: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
+        kind: MatrixKind,
+    ) -> Result<Symbolic, FemError> {
         match kind {
             MatrixKind::Spd => SymbolicLlt::try_new(s, Side::Lower).map(Symbolic::Cholesky),
             MatrixKind::General => SymbolicLu::try_new(s).map(Symbolic::Lu),
@@ -105,11 +315,21 @@ impl Symbolic {
 
     /// Numeric factorisation of `a` (same pattern as the analysed matrix).
     pub fn factor(&self, a: &CscMatrix) -> Result<Factor, FemError> {
+        self.factor_ref(a.0.as_ref())
+    }
+
+    /// Numeric factorisation of the matrix with pattern `p` (the analysed one) and `values`, without copying
+    /// the pattern: the per-step refactorisation of a time loop.
+    pub fn factor_pattern(&self, p: &Pattern, values: &[f64]) -> Result<Factor, FemError> {
+        self.factor_ref(p.view(values)?)
+    }
+
+    fn factor_ref(&self, a: SparseColMatRef<'_, usize, f64>) -> Result<Factor, FemError> {
         match self {
-            Symbolic::Cholesky(s) => Llt::try_new_with_symbolic(s.clone(), a.0.as_ref(), Side::Lower)
+            Symbolic::Cholesky(s) => Llt::try_new_with_symbolic(s.clone(), a, Side::Lower)
                 .map(Factor::Cholesky)
                 .map_err(|e| FemError::Solver(format!("Cholesky (matrix not SPD?): {e:?}"))),
-            Symbolic::Lu(s) => Lu::try_new_with_symbolic(s.clone(), a.0.as_ref())
+            Symbolic::Lu(s) => Lu::try_new_with_symbolic(s.clone(), a)
                 .map(|f| Factor::Lu(Box::new(f)))
                 .map_err(|e| FemError::Solver(format!("LU: {e:?}"))),
         }
@@ -161,5 +381,36 @@ mod tests {
             assert!((x[0] - 1.0 / 11.0).abs() < 1e-14 && (x[1] - 7.0 / 11.0).abs() < 1e-14);
         }
         assert_eq!(a.mul_vec(&[1.0, 1.0]), vec![5.0, 4.0]);
+    }
+
+    #[test]
+    fn pattern_slots_and_symbolic_reuse() {
+        // Two "elements" sharing unknown 1: [0, 1] and [1, 2] → tridiagonal 3 × 3, 7 entries.
+        let p = Pattern::from_element_dofs(3, 2, &[0, 1, 1, 2]).unwrap();
+        assert_eq!((p.dim(), p.nnz(), p.n_elements()), (3, 7, 2));
+        assert_eq!(p.col_ptr(), &[0, 2, 5, 7]);
+        assert_eq!(p.row_idx(), &[0, 1, 0, 1, 2, 1, 2]);
+        // Element matrix [[2, −1], [−1, 2]] scattered twice: A = [[2, −1, 0], [−1, 4, −1], [0, −1, 2]].
+        let mut v = p.zeros();
+        for e in 0..2 {
+            for (s, x) in p.element_slots(e).iter().zip([2.0, -1.0, -1.0, 2.0]) {
+                v[*s] += x;
+            }
+        }
+        assert_eq!(v, vec![2.0, -1.0, -1.0, 4.0, -1.0, -1.0, 2.0]);
+        let sym = Symbolic::analyse_pattern(&p, MatrixKind::Spd).unwrap();
+        // A (1, 1, 1)ᵀ = (1, 2, 1)ᵀ, exactly representable; the same symbolic factors 2A (solution halves).
+        let x = sym.factor_pattern(&p, &v).unwrap().solve(&[1.0, 2.0, 1.0]);
+        assert!(x.iter().all(|xi| (xi - 1.0).abs() < 1e-14), "{x:?}");
+        let v2: Vec<f64> = v.iter().map(|a| 2.0 * a).collect();
+        let x2 = sym.factor_pattern(&p, &v2).unwrap().solve(&[1.0, 2.0, 1.0]);
+        assert!(x2.iter().all(|xi| (xi - 0.5).abs() < 1e-14), "{x2:?}");
+        assert_eq!(p.mul_vec(&v, &[1.0, 1.0, 1.0]).unwrap(), vec![1.0, 2.0, 1.0]);
+        // Wrong inputs are errors, not panics.
+        assert!(Pattern::from_element_dofs(3, 2, &[0, 3]).is_err());
+        assert!(Pattern::from_element_dofs(3, 2, &[0, 1, 2]).is_err());
+        assert!(sym.factor_pattern(&p, &v[..6]).is_err());
+        assert!(CscMatrix::from_csc(2, vec![0, 1, 2], vec![1, 1], vec![1.0, 1.0]).is_ok());
+        assert!(CscMatrix::from_csc(2, vec![0, 2, 2], vec![1, 0], vec![1.0, 1.0]).is_err());
     }
 }
