@@ -95,8 +95,9 @@ fn solve_small(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
         b.swap(k, p);
         for i in k + 1..m {
             let f = a[i][k] / a[k][k];
-            for j in k..m {
-                a[i][j] -= f * a[k][j];
+            let pivot_row = a[k].clone();
+            for (aij, akj) in a[i][k..].iter_mut().zip(&pivot_row[k..]) {
+                *aij -= f * akj;
             }
             b[i] -= f * b[k];
         }
