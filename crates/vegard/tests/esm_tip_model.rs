@@ -85,11 +85,14 @@ fn zero_flux_equilibrium_under_constant_bias() {
     );
     // The depletion is O(1) in units of c0 (φ̂ ≈ 2), so the spread is a real test of the equilibrium.
     assert!(d1 > 0.03 && d2 > 0.03);
-    // First order in h: the element-average 1/(1 − c̄_e) and the P1 recovered σ_h are O(h) consistent, and
-    // the potential is singular at the edge of the Dirichlet contact patch, where the spread is largest.
-    assert!(s1 < 0.2 && s2 < s1 / 1.5, "spread must be small and decrease under refinement");
-    // Away from the edge singularity the spread is 1e-3 RT or less and falls faster (measured 3.1×).
-    assert!(f1 < 1e-3 && f2 < f1 / 2.5, "far-field spread {f1:.3e} → {f2:.3e}");
+    // First order in h: the element-average 1/(1 − c̄_e) in the EAFE edge equilibrium and the P1 recovered
+    // σ_h are O(h) consistent, so the spread falls ≈ 2× per halving; asserted > 1.5× overall (measured
+    // 2.17×: the potential is singular at the edge of the Dirichlet contact patch, where the spread is
+    // largest) and bounded by 1e-2 RT (measured 2.5e-3; the Galerkin drift of the first version needed 0.2).
+    assert!(s1 < 1e-2 && s2 < s1 / 1.5, "spread must be small and decrease under refinement");
+    // Away from the edge singularity: ≤ 1e-4 RT (measured 1.5e-5) and first order, asserted ≥ 2× (measured
+    // 2.49×; the Galerkin version fell 3.1× from a 10× larger level, its bound was 2.5×).
+    assert!(f1 < 1e-4 && f2 < f1 / 2.0, "far-field spread {f1:.3e} → {f2:.3e}");
 }
 
 #[test]
@@ -241,4 +244,103 @@ fn relaxation_time_scales_as_l2_over_d() {
     println!("2D: time of step 10 ratio {t_ratio:.6}, max relative difference of u(t̂) {worst:.2e}");
     assert!((m2.time_unit_s() / t_unit - 0.5).abs() < 1e-12 && (t_ratio - 0.5).abs() < 1e-12);
     assert!(worst < 1e-9);
+}
+
+fn c_range(s: &State) -> (f64, f64) {
+    (s.c.iter().cloned().fold(f64::MAX, f64::min), s.c.iter().cloned().fold(f64::MIN, f64::max))
+}
+
+/// Seed 000's 1–3 V drives (φ̂ = 39–117 at the contact): the exponentially fitted (EAFE) transport step is an
+/// M-matrix solve with a positive right-hand side, so c stays > 0 however strong the drift (the Galerkin
+/// version failed from about 0.3 V). Ten steps of Δt̂ = 0.1 on the coarse and the default mesh; the bounds
+/// 0 < c < 1 are exact requirements, not tolerances. Depletion near the tip is nearly complete
+/// (c ~ e^{−φ̂}) and the surface moves down.
+#[test]
+fn one_to_three_volt_steps_stay_in_range() {
+    for opts in [MeshOptions::coarse(), MeshOptions::default()] {
+        let m = model(&lfp(), opts);
+        for bias in [1.0, 3.0] {
+            let s = run(&m, m.equilibrium_state(), bias, 0.1, 10);
+            let (lo, hi) = c_range(&s);
+            let u = m.surface_displacement_m(&s).unwrap();
+            println!("h_min = {} L, V = {bias} V, t̂ = 1: min c = {lo:.3e}, max c = {hi:.6}, u_z(0,0) = {u:.4e} m", opts.h_min_l);
+            assert!(lo > 0.0 && hi < 1.0);
+            assert!(lo < 1e-10, "the apex region is depleted (Boltzmann factor e^{{-φ̂}})");
+            assert!(u < 0.0);
+        }
+    }
+}
+
+/// Exact conservation at 3 V: every column of the EAFE matrix sums to zero and the lumped mass is the one
+/// used by `amount`, so each solve conserves ∑ m_i c_i up to the rounding of the sparse LU (~1e-16 per
+/// step, relative). 40 steps (t̂ up to 20, Δt̂ growing) then 10 unbiased relaxation steps; tolerance 1e-13.
+#[test]
+fn mass_is_conserved_at_three_volts() {
+    let m = model(&lfp(), MeshOptions::coarse());
+    let s0 = m.equilibrium_state();
+    let a0 = m.amount(&s0);
+    let mut s = s0;
+    let mut worst: f64 = 0.0;
+    for k in 0..40 {
+        s = run(&m, s, 3.0, 0.05 * 1.1f64.powi(k), 1);
+        worst = worst.max(((m.amount(&s) - a0) / a0).abs());
+    }
+    let moved = s.c.iter().map(|c| (c - 0.1f64).abs()).fold(0.0, f64::max);
+    for _ in 0..10 {
+        s = run(&m, s, 0.0, 0.5, 1);
+        worst = worst.max(((m.amount(&s) - a0) / a0).abs());
+    }
+    println!("3 V, 40 steps + 10 relaxation steps: max relative change of the amount {worst:.2e} (max |c − c0| {moved:.3})");
+    assert!(moved > 0.09, "the bias must deplete the tip region");
+    assert!(worst < 1e-13);
+}
+
+/// Zero-flux equilibrium at a strong bias, 0.5 V (φ̂ = 19.5 at the contact, c/(1−c) falls by ~e^{−19} under
+/// the tip): the Galerkin version could not reach it. At discrete equilibrium an EAFE edge carries no flux
+/// exactly when (ln c_j − ln c_i)/(1 − c̄_e) = −(w_j − w_i), a first-order (in h) approximation of
+/// ln(c/(1−c)) + w = const through the element average c̄_e, and σ_h is a P1-recovered stress (also O(h)).
+/// So the spread of μ/RT must fall ≈ 2× per halving of h: asserted > 1.7× (measured 2.12×, and 1.88× for
+/// the next halving, h = 0.025 L, 2.2e-4 RT, not run here: 17 s); the absolute level is bounded at 2e-3 RT
+/// (measured 8.7e-4 RT on h = 0.1 L, i.e. 4e-5 of the φ̂ range).
+#[test]
+fn zero_flux_equilibrium_at_half_a_volt() {
+    let coarse = MeshOptions::coarse();
+    let fine = MeshOptions { h_min_l: coarse.h_min_l / 2.0, h_max_l: coarse.h_max_l / 2.0, ..coarse };
+    let (s1, _, d1) = equilibrium_spread(coarse, 0.5);
+    let (s2, _, d2) = equilibrium_spread(fine, 0.5);
+    println!("0.5 V: μ/RT spread h = 0.1 L: {s1:.3e} RT, h = 0.05 L: {s2:.3e} RT (ratio {:.2}); c0 − c(0,0) = {d1:.6} / {d2:.6}", s1 / s2);
+    assert!(d1 > 0.0999 && d2 > 0.0999, "full depletion at the apex");
+    assert!(s1 < 2e-3 && s2 < s1 / 1.7);
+}
+
+/// Fig. 2 / Eq. 3 saturation at 1–3 V: the amount depleted from the tip region (r < L, z > −L)
+/// after t̂ = 1 grows with the bias but cannot exceed c0 × the region's volume (c > 0, exact): the response
+/// saturates (D(3 V)/D(1 V) is far below the linear 3). The surface displacement (Vegard contraction,
+/// negative) grows in magnitude with the bias as well.
+#[test]
+fn depletion_grows_with_bias_and_saturates() {
+    let m = model(&lfp(), MeshOptions::coarse());
+    let c0 = 0.1;
+    let region: Vec<bool> = m.mesh().nodes.iter().map(|p| p[0] < 1.0 + 1e-9 && p[1] > -1.0 - 1e-9).collect();
+    // With the lumped (diagonal) mass, amount() of a masked field is the region's share exactly.
+    let masked = |f: &dyn Fn(usize) -> f64| State {
+        c: (0..region.len()).map(|i| if region[i] { f(i) } else { 0.0 }).collect(),
+        sigma_h_pa: vec![0.0; region.len()],
+        time_s: 0.0,
+    };
+    let full = m.amount(&masked(&|_| c0));
+    let mut last = (0.0, 0.0);
+    let mut out = Vec::new();
+    for bias in [0.1, 0.3, 1.0, 3.0] {
+        let s = run(&m, m.equilibrium_state(), bias, 0.1, 10);
+        let depleted = m.amount(&masked(&|i| c0 - s.c[i])) / full;
+        let u = m.surface_displacement_m(&s).unwrap();
+        println!("V = {bias} V: depleted fraction of the tip region {depleted:.5}, u_z(0,0) = {u:.4e} m");
+        assert!(depleted > last.0 && u < last.1, "monotone in the bias");
+        assert!(depleted <= 1.0 + 1e-12, "c ≥ 0 bounds the depletion");
+        last = (depleted, u);
+        out.push((depleted, u));
+    }
+    assert!(out[3].0 > 0.95, "3 V empties the tip region");
+    assert!(out[3].0 / out[2].0 < 1.5 && out[3].1 / out[2].1 < 2.0, "saturation, far from linear (3×)");
 }

@@ -38,7 +38,7 @@ use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
 use crate::sim::esm::params::EsmParams;
 use crate::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use crate::sim::fem::scalar;
-use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind};
+use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind, Triplets};
 use crate::sim::fem::system::Constrained;
 use crate::sim::fem::{Boundary, CylinderSpec, FemError, Mesh, Order};
 
@@ -59,7 +59,7 @@ pub enum TipModelError {
     #[error("tip model parameter `{name}` = {value}: expected {expected}")]
     Input { name: &'static str, value: f64, expected: &'static str },
     #[error(
-        "concentration left (0, 1): c = {value} at node {node} (r = {r_l} L, z = {z_l} L); the Galerkin drift term does not preserve positivity in strong fields (φ̂ = FzV/RT ≳ 10 at the contact edge): use a smaller bias or a finer mesh"
+        "concentration outside (0, 1): c = {value} at node {node} (r = {r_l} L, z = {z_l} L); the transport step keeps c > 0 by construction (M-matrix), so this is either an input state outside (0, 1), a rounding underflow of an extremely depleted node, or c driven to 1 (full occupation) by the bias: use a smaller bias or time step"
     )]
     OutOfRange { node: usize, value: f64, r_l: f64, z_l: f64 },
     #[error("staggered coupling did not converge in {iterations} iterations (last max |Δc| = {last_change})")]
@@ -119,8 +119,11 @@ pub struct TipModel {
     options: MeshOptions,
     /// Unit potential ψ (φ = V ψ).
     unit_potential: Vec<f64>,
-    /// Consistent mass matrix ∫ N_i N_j r (mesh in L).
+    /// Row-sum lumped mass m_i = ∑_j ∫ N_i N_j r (mesh in L) as a diagonal matrix: the mass of the
+    /// positivity-preserving transport step (transport.rs) and of [`Self::amount`].
     mass: CscMatrix,
+    /// The diagonal of `mass`.
+    lumped_mass: Vec<f64>,
     material: Isotropic,
     elastic: Constrained,
     /// Node at (0, 0).
@@ -169,12 +172,29 @@ impl TipModel {
         );
         let unit_potential = Constrained::new(&k_phi, &fixed, MatrixKind::Spd)?.solve(&vec![0.0; mesh.n_nodes()])?;
 
-        let mass = scalar::mass(&mesh, |_, _| 1.0).to_csc()?;
+        // Lumped (row-sum) mass: with it the EAFE step matrix is an M-matrix (transport.rs); the lumped amount
+        // ∑ m_i c_i equals the consistent ∫ c r dr dz of the P1 field (∑_i M_ij = m_j).
+        let lumped_mass = scalar::mass(&mesh, |_, _| 1.0).to_csc()?.mul_vec(&vec![1.0; mesh.n_nodes()]);
+        let mut diag = Triplets::new(mesh.n_nodes());
+        for (i, m) in lumped_mass.iter().enumerate() {
+            diag.add(i, i, *m);
+        }
+        let mass = diag.to_csc()?;
         let material = Isotropic::new(params.youngs_modulus_pa, params.poisson)?;
         let supports =
             elasticity::supports(&mesh, &[(Boundary::Bottom, Support::NoAxial), (Boundary::Side, Support::NoRadial)]);
         let elastic = Constrained::new(&elasticity::stiffness(&mesh, &material), &supports, MatrixKind::Spd)?;
-        Ok(TipModel { params: params.clone(), mesh, options, unit_potential, mass, material, elastic, origin })
+        Ok(TipModel {
+            params: params.clone(),
+            mesh,
+            options,
+            unit_potential,
+            mass,
+            lumped_mass,
+            material,
+            elastic,
+            origin,
+        })
     }
 
     pub fn mesh(&self) -> &Mesh {
@@ -215,7 +235,7 @@ impl TipModel {
         State { c: vec![self.params.baseline_concentration; n], sigma_h_pa: vec![0.0; n], time_s: 0.0 }
     }
 
-    /// Amount ∫ c r dr dz (per radian, in L³): conserved by [`Self::step`].
+    /// Amount ∫ c r dr dz = ∑ m_i c_i (per radian, in L³, lumped mass): conserved exactly by [`Self::step`].
     pub fn amount(&self, state: &State) -> f64 {
         self.mass.mul_vec(&state.c).iter().sum()
     }
@@ -291,27 +311,45 @@ impl TipModel {
             ))
             .into());
         }
+        // The EAFE step keeps c in (0, 1) only if it starts there (and its stabilisation uses ln c).
+        if let Some((node, &value)) = state.c.iter().enumerate().find(|(_, v)| !(**v > 0.0 && **v < 1.0)) {
+            let p = self.mesh.nodes[node];
+            return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
+        }
         let dt = dt_s / self.time_unit_s();
         let (vt, su) = (self.thermal_voltage_v(), self.stress_unit_pa());
         let phi_hat: Vec<f64> = self.unit_potential.iter().map(|p| p * bias_v / vt).collect();
-        let rhs: Vec<f64> = self.mass.mul_vec(&state.c).iter().map(|v| v / dt).collect();
+        // Backward Euler with the lumped mass: (diag(m)/Δt̂ + A(c^k, w^k)) c^{k+1} = diag(m) cⁿ/Δt̂ > 0.
+        let rhs: Vec<f64> = self.lumped_mass.iter().zip(&state.c).map(|(m, c)| m * c / dt).collect();
         let beta = 0.5 * self.stress_stiffening();
         let mut c_k = state.c.clone();
         let mut sigma_k = state.sigma_h_pa.clone();
         let mut last = f64::INFINITY;
         for _ in 0..PICARD_MAX_ITER {
             let w: Vec<f64> = (0..n).map(|i| phi_hat[i] - sigma_k[i] / su).collect();
-            let mut a = self.transport_matrix(&c_k, &w, dt)?;
-            // Stabilised lagging (see `stress_stiffening`): + β c̄_e ∇c^{k+1} on the left, + β c̄_e ∇c^k on the
-            // right; the two cancel at convergence and the right-hand term sums to zero (conservation).
-            let cbar: Vec<f64> = (0..self.mesh.n_elements())
-                .map(|e| beta * self.mesh.element(e).iter().map(|&i| c_k[i]).sum::<f64>() / 3.0)
-                .collect();
-            let stab = scalar::stiffness_per_element(&self.mesh, &cbar);
-            let stab_rhs = stab.to_csc()?.mul_vec(&c_k);
-            a.add_scaled(&stab, 1.0);
-            let b: Vec<f64> = rhs.iter().zip(&stab_rhs).map(|(x, y)| x + y).collect();
-            let c_new = Factor::new(&a.to_csc()?, MatrixKind::General)?.solve(&b);
+            // The stabilised lagging of σ̂_h (see `stress_stiffening`) is inside the EAFE operator, so the
+            // matrix stays an M-matrix and the right-hand side stays positive (transport.rs).
+            let a = self.transport_matrix(&c_k, &w, beta, dt)?;
+            let c_new = Factor::new(&a.to_csc()?, MatrixKind::General)?.solve(&rhs);
+            // c_new > 0 by the M-matrix property (rounding aside: checked). Nothing bounds a Picard iterate
+            // above by 1 (the lagged 1/(1 − c̄_e) is too small where ions accumulate), so the iterate is
+            // under-relaxed, c^{k+1} = c^k + λ(c_new − c^k), with λ ≤ 1 the largest factor that moves no node
+            // more than half-way from c^k to 1. A convex combination keeps c > 0 and the amount ∑ m_i c_i.
+            if let Some((node, &value)) = c_new.iter().enumerate().find(|(_, v)| !(**v > 0.0 && v.is_finite())) {
+                let p = self.mesh.nodes[node];
+                return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
+            }
+            let lambda = c_new
+                .iter()
+                .zip(&c_k)
+                .filter(|(new, old)| **new > 0.5 * (1.0 + **old))
+                .map(|(new, old)| 0.5 * (1.0 - old) / (new - old))
+                .fold(1.0, f64::min);
+            let c_new: Vec<f64> = if lambda < 1.0 {
+                c_new.iter().zip(&c_k).map(|(new, old)| old + lambda * (new - old)).collect()
+            } else {
+                c_new
+            };
             if let Some((node, &value)) = c_new.iter().enumerate().find(|(_, v)| !(**v > 0.0 && **v < 1.0)) {
                 let p = self.mesh.nodes[node];
                 return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
@@ -319,7 +357,7 @@ impl TipModel {
             last = c_new.iter().zip(&c_k).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
             sigma_k = self.hydrostatic_stress_pa(&c_new)?;
             c_k = c_new;
-            if last < PICARD_TOL {
+            if last < PICARD_TOL && lambda == 1.0 {
                 return Ok(State { c: c_k, sigma_h_pa: sigma_k, time_s: state.time_s + dt_s });
             }
         }
