@@ -72,6 +72,18 @@ pub(crate) fn edge_weights(mesh: &Mesh, e: usize) -> [f64; 3] {
     w
 }
 
+/// Edge mean of the diffusion coefficient 1/(1 − c) for the flux c∇h(c), h = ln(c/(1−c)) (Bessemoulin-Chatard
+/// 2012): a = (h(c_j) − h(c_i))/(ln c_j − ln c_i) = 1 − Δln(1−c)/Δln c, and 1/(1 − c) for c_i = c_j. With it
+/// a zero edge flux at convergence is h(c_j) − h(c_i) = −(w_j − w_i) exactly.
+pub(crate) fn edge_diffusivity(ci: f64, cj: f64) -> f64 {
+    let x = (cj / ci).ln();
+    if x.abs() < 1e-6 {
+        1.0 / (1.0 - 0.5 * (ci + cj))
+    } else {
+        1.0 - ((-cj).ln_1p() - (-ci).ln_1p()) / x
+    }
+}
+
 impl TipModel {
     /// diag(m)/Δt̂ + A(c^k, w): the lumped r-weighted mass over Δt̂ plus the EAFE transport operator (module
     /// doc) with a_e = 1/(1 − c̄_e) + β c̄_e and edge potential differences
@@ -92,13 +104,13 @@ impl TipModel {
             let nodes = mesh.element(e);
             let cbar = nodes.iter().map(|&i| c_lag[i]).sum::<f64>() / 3.0;
             let stab = beta * cbar;
-            let a = 1.0 / (1.0 - cbar) + stab;
             let omega = edge_weights(mesh, e);
             for (k, &om) in omega.iter().enumerate() {
                 if om == 0.0 {
                     continue;
                 }
                 let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
+                let a = edge_diffusivity(c_lag[i], c_lag[j]) + stab;
                 let delta = (w[j] - w[i] - stab * (c_lag[j] / c_lag[i]).ln()) / a;
                 let (bp, bm) = (om * a * bernoulli(delta), om * a * bernoulli(-delta));
                 t.add(i, i, bp);
