@@ -239,8 +239,8 @@ fn amplitude_is_linear_in_small_c0() {
 }
 
 /// Mesh convergence of the small-signal response (coarse h_min = 0.1 L, default 0.05 L, fine 0.025 L; sphere
-/// tip, c₀ = 0.1). Measured |u|/V at ω̂ = 1: 9.5127e-10, 9.5941e-10, 9.6130e-10 (successive differences
-/// 8.1e-12, 1.9e-12: ratio 4.3, second order); at ω̂ = 10²: 1.0960e-10, 1.1143e-10, 1.1172e-10 (ratio 6.3).
+/// tip, c₀ = 0.1). Measured |u|/V at ω̂ = 1: 9.4833e-10, 9.5761e-10, 9.5977e-10 (successive differences
+/// 9.3e-12, 2.2e-12: ratio 4.3, second order); at ω̂ = 10²: 1.0887e-10, 1.1119e-10, 1.1164e-10 (ratio 5.1).
 /// At ω̂ = 10⁶ the same three meshes give 4.04e-14, 5.14e-14, 5.97e-14: NOT converged — the layer
 /// √(D/ω) = 10⁻³ L is unresolved and the injected flux depends on the resolution of the field at the contact
 /// (documented limit: high-frequency reads need a boundary-layer mesh). Asserted: ratio of successive

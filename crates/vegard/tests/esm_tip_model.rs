@@ -306,6 +306,7 @@ fn sphere_surface_potential_matches_the_halfspace_series() {
     println!("substrate bound max φ_hs(·, −H) = {bound:.4e}; worst difference {worst:.4e}");
     assert!(worst < bound, "difference {worst:.3e} exceeds the substrate bound {bound:.3e}");
     assert!((psi[node_at(&m, 0.0, 0.0)] - 1.0).abs() < 1e-12, "the contact point is at the tip potential");
+}
 
 fn c_range(s: &State) -> (f64, f64) {
     (s.c.iter().cloned().fold(f64::MAX, f64::min), s.c.iter().cloned().fold(f64::MIN, f64::max))

@@ -10,7 +10,7 @@
 //! δw = ψ δV/V_T − δσ̂_h(δc), where ψ is the unit potential, V_T = RT/(Fz) and δσ̂_h(δc) is the hydrostatic
 //! stress of the Vegard eigenstrain (Ω c_max/3) δc from the model's elastic solve (linear, dense). With
 //! time-harmonic fields δc(t) = Re[δĉ e^{iωt}] and ω̂ = ωL²/D:
-//! (iω̂ M + A + P) δĉ = f, A δc = the first three terms, P δc = K_c(−S δc) (S = ∂σ̂_h/∂c, K_c = ∫ c_s ∇N_j·∇N_i r),
+//! (iω̂ M + A + P) δĉ = f (M the lumped mass of the time stepper), A δc = the first three terms, P δc = K_c(−S δc) (S = ∂σ̂_h/∂c, K_c = ∫ c_s ∇N_j·∇N_i r),
 //! f = −K_c ψ δV/V_T. This is the exact derivative of the Galerkin time-stepping operator, so the ω → 0 limit
 //! equals the quasi-static response of `step` to a small DC step and the time-harmonic solution equals the
 //! long-time periodic state of `step` as Δt → 0 (both verified in `tests/esm_small_signal.rs`). The drift
@@ -45,11 +45,11 @@
 //!
 //! **Numbers (coarse mesh, LiFePO₄ preset, sphere tip in contact, c₀ = 0.1, L = 25 nm, D = 1e-16 m²/s,
 //! L²/D = 6.25 s; `tests/esm_small_signal.rs`).** ω = 0: R = −1.7333e-9 m/V (a positive tip bias pushes Li⁺
-//! away: the surface sinks), equal to the time-stepped ±0.1 mV steady states to 1.9e-6. ω̂ = 1:
-//! |R| = 9.51e-10 m/V, lag 28.9°; BDF1 time-domain runs converge to it at first order. Cross-over: 45° lag
-//! at ω̂ ≈ 17 (0.43 Hz), half power at ω̂ ≈ 0.44 (0.011 Hz). Slope d ln|R|/d ln ω ≈ −0.3 to −0.7 for
+//! away: the surface sinks), equal to the time-stepped ±0.1 mV steady states to 3e-6. ω̂ = 1:
+//! |R| = 9.48e-10 m/V, lag 28.8°; BDF1 time-domain runs converge to it at first order. Cross-over: 45° lag
+//! at ω̂ ≈ 16.4 (0.42 Hz), half power at ω̂ ≈ 0.43 (0.011 Hz). Slope d ln|R|/d ln ω ≈ −0.3 to −0.7 for
 //! ω̂ = 1…10³, → −1 above ω̂ ~ 10⁵ (lag 89.99° at 10⁷). Mesh convergence: second order for ω̂ ≤ 10²
-//! (h_min = 0.1, 0.05, 0.025 L: 9.513, 9.594, 9.613 × 10⁻¹⁰ m/V at ω̂ = 1). **Limit:** once the diffusion
+//! (h_min = 0.1, 0.05, 0.025 L: 9.483, 9.576, 9.598 × 10⁻¹⁰ m/V at ω̂ = 1). **Limit:** once the diffusion
 //! layer 1/√ω̂ (in L) is thinner than the elements, the ω⁻¹ prefactor depends on the mesh (at ω̂ = 10⁶:
 //! 4.04, 5.14, 5.97 × 10⁻¹⁴ m/V on the three meshes — the injected flux depends on how well the field at
 //! the contact is resolved). At the preset AC frequency (300 kHz, ω̂ ≈ 1.2·10⁷) the response is deep in
@@ -180,11 +180,13 @@ impl TipModel {
         }
         let dynamic = s.0 != 0.0 || s.1 != 0.0;
         if dynamic {
-            for &(i, j, v) in scalar::mass(&self.mesh, |_, _| 1.0).entries() {
-                t.add(i, j, s.0 * v);
-                t.add(n + i, n + j, s.0 * v);
-                t.add(i, n + j, -s.1 * v);
-                t.add(n + i, j, s.1 * v);
+            // The lumped mass of the time stepper (mod.rs), so that the periodic limit of `step` is this
+            // response exactly as Δt → 0.
+            for (i, &v) in self.lumped_mass.iter().enumerate() {
+                t.add(i, i, s.0 * v);
+                t.add(n + i, n + i, s.0 * v);
+                t.add(i, n + i, -s.1 * v);
+                t.add(n + i, i, s.1 * v);
             }
         }
         let m_row: Vec<f64> = self.mass.mul_vec(&vec![1.0; n]);
