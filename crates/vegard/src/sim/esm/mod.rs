@@ -5,3 +5,4 @@
 pub mod params;
 pub mod tip_model;
 pub mod waveform;
+pub mod experiments;
