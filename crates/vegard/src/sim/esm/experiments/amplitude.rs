@@ -17,7 +17,7 @@ use crate::sim::esm::tip_model::{MeshOptions, TipModel};
 
 /// Settings of the Fig. 3 sweeps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct AmplitudeSettings {
     /// Baseline concentrations c₀ of sweep (a), each in (0, 1).
     pub c0_values: Vec<f64>,

@@ -16,7 +16,7 @@ use crate::sim::esm::tip_model::{MeshOptions, TipModel};
 
 /// Settings of the frequency sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FrequencySettings {
     /// Lowest dimensionless frequency ωL²/D.
     pub omega_hat_min: f64,

@@ -119,6 +119,14 @@ pub(crate) fn read_amplitude_m(model: &TipModel, state: &State, dc_bias_v: f64) 
     Ok(ac_read(model, state, dc_bias_v, model.params().ac_frequency_hz)?.amplitude_m)
 }
 
+/// One read on the uniform equilibrium state of `params` at its AC frequency, no DC bias: the
+/// amplitude of an ESM map over a homogeneous sample.
+pub fn single_read(params: &EsmParams, mesh: MeshOptions) -> Result<AcRead, ExperimentError> {
+    let model = TipModel::new(params, mesh)?;
+    let state = model.equilibrium_state();
+    Ok(ac_read(&model, &state, 0.0, params.ac_frequency_hz)?)
+}
+
 /// Call the progress callback if there is one.
 pub(crate) fn tick(progress: Progress<'_>, done: usize, total: usize) {
     if let Some(p) = progress {

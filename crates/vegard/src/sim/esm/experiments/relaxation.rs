@@ -24,7 +24,7 @@ use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
 
 /// Settings of the relaxation experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RelaxationSettings {
     /// Magnitude of the DC steps, V (first +A, then −A). 2 V: the 1–3 V range of the seed.
     pub amplitude_v: f64,

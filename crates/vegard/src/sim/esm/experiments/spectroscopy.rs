@@ -4,8 +4,8 @@
 //! [`Waveform::bias_spectroscopy`]: a triangular DC envelope (0 → +A → 0 → −A → 0) sampled by
 //! 35 pulses per period P, each an on-state at the envelope value followed by an off-state at
 //! 0 V of equal duration P/70 (Methods: 7.1, 28.6, 71.4 ms for P = 0.5, 2, 5 s), cycled 3 times.
-//! Each state is integrated with [`TipModel::advance`]; after each off-state the AC amplitude is
-//! read at 0 V DC ("the instantaneous ESM amplitudes are measured and averaged in short periods
+//! Each state is integrated with [`TipModel::advance`]; early in each off-state (the first
+//! `read_fraction` of it) the AC amplitude is read at 0 V DC ("the instantaneous ESM amplitudes are measured and averaged in short periods
 //! when the DC bias is stepped back to zero") and recorded against the bias of the preceding
 //! on-state, one row of a [`BiasSpectroscopy`] per read.
 //!
@@ -27,7 +27,7 @@ use crate::sim::esm::waveform::{SpectroscopyConfig, Waveform};
 
 /// Settings of the spectroscopy experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SpectroscopySettings {
     /// Peak of the triangular DC envelope, V. The text of seed 000 does not give it; 2 V lies in
     /// the 1–3 V range of DC spectroscopy on LiFePO₄ cathodes.
@@ -40,8 +40,13 @@ pub struct SpectroscopySettings {
     pub pulses_per_period: u32,
     /// +1: the envelope rises to +A first; −1: to −A first.
     pub first_polarity: f64,
-    /// AC reads averaged per read state, equally spaced, the last at the end of the state.
+    /// AC reads averaged per read state, equally spaced over the read window.
     pub reads_per_state: u32,
+    /// The read window is the first `read_fraction` of the state (0 < f ≤ 1): seed 000 reads "in
+    /// short periods when the DC bias is stepped back to zero", i.e. just after the switch,
+    /// before the ions relax back; the length of the window is not given. 0.1 of the state by
+    /// default (0.7–7 ms for P = 0.5–5 s).
+    pub read_fraction: f64,
     /// Also read in the on-state (with the DC applied): the data then hold on- and off-state rows.
     pub read_on_state: bool,
     /// Fig. 5(c): baseline concentrations (grain, grain boundary) to compare at the period
@@ -59,6 +64,7 @@ impl Default for SpectroscopySettings {
             pulses_per_period: 35,
             first_polarity: 1.0,
             reads_per_state: 1,
+            read_fraction: 0.1,
             read_on_state: false,
             grain_boundary_c0: None,
             grain_boundary_period_s: 2.0,
@@ -126,6 +132,7 @@ fn waveform(s: &SpectroscopySettings, period_s: f64) -> Result<Waveform, Experim
 
 fn check(s: &SpectroscopySettings) -> Result<(), ExperimentError> {
     check_setting("reads_per_state", f64::from(s.reads_per_state), s.reads_per_state >= 1, "at least 1")?;
+    check_setting("read_fraction", s.read_fraction, s.read_fraction > 0.0 && s.read_fraction <= 1.0, "in (0, 1]")?;
     check_setting("amplitude_v", s.amplitude_v, s.amplitude_v >= 0.0, "≥ 0 V")?;
     for &p in &s.periods_s {
         check_setting("periods_s", p, p > 0.0, "periods > 0 s")?;
@@ -165,7 +172,8 @@ pub fn run_period(
         if !read {
             state = model.advance(&state, step.bias_v, step.duration_s)?;
         } else {
-            let sub = step.duration_s / f64::from(m);
+            let window = step.duration_s * settings.read_fraction;
+            let sub = window / f64::from(m);
             let (mut a, mut ph, mut t) = (0.0, 0.0, 0.0);
             for _ in 0..m {
                 state = model.advance(&state, step.bias_v, sub)?;
@@ -173,6 +181,9 @@ pub fn run_period(
                 a += r.amplitude_m;
                 ph += r.phase_deg;
                 t += state.time_s;
+            }
+            if step.duration_s - window > 1e-9 * step.duration_s {
+                state = model.advance(&state, step.bias_v, step.duration_s - window)?;
             }
             let mf = f64::from(m);
             data.push(SpectroscopyRead {
