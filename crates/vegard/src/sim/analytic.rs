@@ -12,5 +12,6 @@ pub mod halfspace;
 pub mod relaxation;
 pub mod special;
 pub mod sphere;
+pub mod sphere_tip;
 
 pub use constants::{EPSILON_0, FARADAY, GAS_CONSTANT};

@@ -4,12 +4,16 @@
 //! one P1 triangle mesh (lengths in units of L, so the matrices are O(1)):
 //!
 //! - **Electrostatics** (Eq. 1): ∇·(ε∇φ) = 0 with uniform ε, so φ = V ψ with ψ the unit solution; bottom
-//!   φ = 0, side charge-free. **Approximation of this version:** the tip is a Dirichlet patch φ = V on the
-//!   top within the contact radius a_c ([`MeshOptions::contact_radius_l`], default 0.2 L), charge-free
-//!   elsewhere on the top. A later version will model the tip sphere and the air gap (the field leaking
-//!   into the sample around the contact), which spreads the potential over a wider surface region.
-//!   The default a_c = 0.2 L is the Hertz radius a = (3FL/4E*)^{1/3} (rigid tip, E* = E/(1 − ν²)) for
-//!   F ≈ 0.8 µN on LiFePO₄ with L = 25 nm; [`hertz_contact_radius_m`] gives it for other set points.
+//!   φ = 0 (grounded substrate), side charge-free. The tip is by default ([`TipElectrostatics::Sphere`]) a
+//!   conducting sphere of radius L at V across an air gap g ≥ 0 (0 = contact): the top boundary carries the
+//!   surface potential of that sphere over a dielectric half-space of the sample's ε_r, from the exact
+//!   image-charge series ([`crate::sim::analytic::sphere_tip`]); it is V at the contact point and decays
+//!   smoothly outwards, so the field has no singular edge. **Assumption:** the surface potential is that of
+//!   a half-space (the grounded substrate 10 L below changes it by the field reaching that deep; see the
+//!   test `sphere_surface_potential_matches_the_halfspace_series`). The first version's Dirichlet patch
+//!   φ = V for r ≤ a_c ([`TipElectrostatics::ContactPatch`], radius [`MeshOptions::contact_radius_l`], default
+//!   0.2 L, the Hertz radius of [`hertz_contact_radius_m`] for F ≈ 0.8 µN on LiFePO₄) stays available for
+//!   comparison.
 //! - **Ion transport** (Eqs. 2–3), dimensionless c = ĉ/c_max, normalised t̂ = tD/L², φ̂ = φFz/RT,
 //!   σ̂_h = σ_hΩ/RT (Methods): ∂c/∂t̂ = ∇̂·[∇̂c/(1−c) − c∇̂σ̂_h + c∇̂φ̂] = ∇̂·[c ∇̂(μ/RT)] with
 //!   μ/RT = ln(c/(1−c)) − σ̂_h + φ̂; zero flux on every boundary.
@@ -35,6 +39,7 @@
 //! to zero (∑_i ∇N_i = 0), the discrete amount ∫ c r dr dz is conserved exactly by each linear solve.
 
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
+use crate::sim::analytic::sphere_tip::SphereOverDielectric;
 use crate::sim::esm::params::EsmParams;
 use crate::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use crate::sim::fem::scalar;
@@ -42,7 +47,10 @@ use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind};
 use crate::sim::fem::system::Constrained;
 use crate::sim::fem::{Boundary, CylinderSpec, FemError, Mesh, Order};
 
+mod small_signal;
 mod transport;
+
+pub use small_signal::{AC_PICARD_MAX_ITER, AC_PICARD_TOL, AcResponse};
 
 /// Convergence tolerance of the staggered (Picard) coupling: max |c^{k+1} − c^k| (c dimensionless).
 pub const PICARD_TOL: f64 = 1e-11;
@@ -77,13 +85,33 @@ pub struct MeshOptions {
     pub growth: f64,
     /// Largest element size, in L.
     pub h_max_l: f64,
-    /// Radius a_c of the Dirichlet patch φ = V under the tip, in L (see the module doc).
+    /// Radius a_c of the Dirichlet patch φ = V under the tip, in L (used by
+    /// [`TipElectrostatics::ContactPatch`] only).
     pub contact_radius_l: f64,
+    /// How the tip's potential enters the sample (module doc).
+    pub electrostatics: TipElectrostatics,
+}
+
+/// The tip's boundary condition on the sample's top surface (module doc).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TipElectrostatics {
+    /// A conducting sphere of radius L at the tip bias, `gap_l` (in L) above the surface, over a dielectric
+    /// half-space of the sample's ε_r: φ_top(r) from the image-charge series.
+    Sphere { gap_l: f64 },
+    /// φ = V on the top for r ≤ [`MeshOptions::contact_radius_l`], charge-free elsewhere (version 1).
+    ContactPatch,
 }
 
 impl Default for MeshOptions {
     fn default() -> Self {
-        MeshOptions { h_min_l: 0.05, fine_extent_l: 1.0, growth: 1.25, h_max_l: 1.0, contact_radius_l: 0.2 }
+        MeshOptions {
+            h_min_l: 0.05,
+            fine_extent_l: 1.0,
+            growth: 1.25,
+            h_max_l: 1.0,
+            contact_radius_l: 0.2,
+            electrostatics: TipElectrostatics::Sphere { gap_l: 0.0 },
+        }
     }
 }
 
@@ -99,6 +127,31 @@ impl MeshOptions {
 pub fn hertz_contact_radius_m(force_n: f64, tip_radius_m: f64, youngs_modulus_pa: f64, poisson: f64) -> f64 {
     let e_star = youngs_modulus_pa / (1.0 - poisson * poisson);
     (3.0 * force_n * tip_radius_m / (4.0 * e_star)).cbrt()
+}
+
+/// The unit potential ψ (φ = Vψ) in the sample: Laplace (uniform ε drops out), 0 on the grounded bottom, the
+/// tip's surface potential on the top (module doc), charge-free side.
+fn unit_potential(mesh: &Mesh, params: &EsmParams, options: &MeshOptions) -> Result<Vec<f64>, TipModelError> {
+    let k_phi = scalar::stiffness(mesh, |_, _| 1.0);
+    let mut fixed: Vec<(usize, f64)> = mesh.nodes_on(Boundary::Bottom).into_iter().map(|i| (i, 0.0)).collect();
+    let top = mesh.nodes_on(Boundary::Top);
+    match options.electrostatics {
+        TipElectrostatics::ContactPatch => {
+            let a = options.contact_radius_l;
+            fixed.extend(top.into_iter().filter(|&i| mesh.nodes[i][0] <= a * (1.0 + 1e-9)).map(|i| (i, 1.0)));
+        }
+        TipElectrostatics::Sphere { gap_l } => {
+            let l = params.tip_radius_m;
+            if !(gap_l >= 0.0 && gap_l.is_finite()) {
+                return Err(TipModelError::Input { name: "gap_l", value: gap_l, expected: "finite and ≥ 0 (in L)" });
+            }
+            let sphere = SphereOverDielectric::new(l, gap_l * l, params.relative_permittivity).map_err(|e| {
+                TipModelError::Input { name: "relative_permittivity", value: e.value, expected: e.expected }
+            })?;
+            fixed.extend(top.into_iter().map(|i| (i, sphere.potential_per_volt(mesh.nodes[i][0] * l, 0.0))));
+        }
+    }
+    Ok(Constrained::new(&k_phi, &fixed, MatrixKind::Spd)?.solve(&vec![0.0; mesh.n_nodes()])?)
 }
 
 /// The state of the sample at one time: nodal fields on [`TipModel::mesh`].
@@ -158,16 +211,7 @@ impl TipModel {
             .position(|p| p[0] == 0.0 && p[1] == 0.0)
             .ok_or_else(|| FemError::Input("mesh has no node at the tip apex (0, 0)".into()))?;
 
-        // Electrostatics: Laplace (uniform ε drops out), ψ = 1 on the contact patch, 0 on the bottom.
-        let k_phi = scalar::stiffness(&mesh, |_, _| 1.0);
-        let mut fixed: Vec<(usize, f64)> = mesh.nodes_on(Boundary::Bottom).into_iter().map(|i| (i, 0.0)).collect();
-        fixed.extend(
-            mesh.nodes_on(Boundary::Top)
-                .into_iter()
-                .filter(|&i| mesh.nodes[i][0] <= a * (1.0 + 1e-9))
-                .map(|i| (i, 1.0)),
-        );
-        let unit_potential = Constrained::new(&k_phi, &fixed, MatrixKind::Spd)?.solve(&vec![0.0; mesh.n_nodes()])?;
+        let unit_potential = unit_potential(&mesh, params, &options)?;
 
         let mass = scalar::mass(&mesh, |_, _| 1.0).to_csc()?;
         let material = Isotropic::new(params.youngs_modulus_pa, params.poisson)?;
