@@ -8,6 +8,8 @@
 //! - [`spectroscopy`]: the pulsed triangular DC waveform (35 pulses per period, equal on/off
 //!   durations, AC read in the off state), loops for several periods, loop opening versus period
 //!   (Fig. 4d), grain versus grain-boundary loops (Fig. 5c);
+//! - [`mapping`]: the amplitude map over a grain-boundary triple junction (Fig. 2) by the
+//!   resolution function of [`crate::sim::esm::mapping`];
 //! - [`relaxation`]: stepwise DC bias, amplitude versus time, the fitted τ and its scaling
 //!   τ ∝ L²/D (Fig. 6, Eqs. 6–9).
 //!
@@ -24,6 +26,7 @@
 
 pub mod amplitude;
 pub mod frequency;
+pub mod mapping;
 pub mod relaxation;
 pub mod spectroscopy;
 
@@ -104,14 +107,8 @@ pub(crate) fn ac_read(
     dc_bias_v: f64,
     frequency_hz: f64,
 ) -> Result<AcRead, TipModelError> {
-    // TEMPORARY (until TipModel::ac_response is merged): quasi-static finite difference over one
-    // BDF1 step of length 1/ω with a 10 mV probe. Phase not available.
-    let probe_v = 1e-2;
-    let dt = 1.0 / (2.0 * std::f64::consts::PI * frequency_hz);
-    let base = model.surface_displacement_m(&model.step(state, dc_bias_v, dt)?)?;
-    let kicked = model.surface_displacement_m(&model.step(state, dc_bias_v + probe_v, dt)?)?;
-    let per_v = (kicked - base) / probe_v;
-    Ok(AcRead { amplitude_m: per_v.abs() * model.params().ac_amplitude_v, phase_deg: 0.0 })
+    let r = model.ac_response(state, dc_bias_v, frequency_hz)?;
+    Ok(AcRead { amplitude_m: r.amplitude_m_per_v() * model.params().ac_amplitude_v, phase_deg: r.phase_deg() })
 }
 
 /// The ESM amplitude (m) of a read at the model's AC frequency `params.ac_frequency_hz`.
