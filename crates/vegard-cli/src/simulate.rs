@@ -120,14 +120,18 @@ fn setup(args: &EsmArgs) -> Result<Setup> {
     };
     for k in table.keys() {
         if !known.contains(&k.as_str()) {
-            bail!("config key `{k}` is unknown; expected one of preset, experiment, mesh, [params], [experiment] or [settings]");
+            bail!(
+                "config key `{k}` is unknown; expected one of preset, experiment, mesh, [params], [experiment] or [settings]"
+            );
         }
     }
     let experiment = args
         .experiment
         .clone()
         .or(exp_name)
-        .ok_or_else(|| anyhow!("no experiment: give --experiment ({EXPERIMENTS}) or `experiment = \"...\"` in the config"))?
+        .ok_or_else(|| {
+            anyhow!("no experiment: give --experiment ({EXPERIMENTS}) or `experiment = \"...\"` in the config")
+        })?
         .to_ascii_lowercase();
     if !EXPERIMENTS.split(", ").any(|e| e == experiment) {
         bail!("--experiment `{experiment}` is unknown; expected one of {EXPERIMENTS}");
@@ -192,12 +196,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
     Ok(serde_json::to_value(v)?)
 }
 
-fn plot(
-    title: &str,
-    x: (&str, &str),
-    y: (&str, &str),
-    series: Vec<Series>,
-) -> Result<Vec<u8>> {
+fn plot(title: &str, x: (&str, &str), y: (&str, &str), series: Vec<Series>) -> Result<Vec<u8>> {
     let mut p = CurvePlot::new(title, x.0, x.1, y.0, y.1);
     p.series = series;
     Ok(curve_plot(&p)?)
@@ -209,9 +208,11 @@ fn progress_bar(quiet: bool, what: &str) -> indicatif::ProgressBar {
     }
     let b = indicatif::ProgressBar::new(0);
     b.set_style(
-        indicatif::ProgressStyle::with_template(&format!("simulate esm {what} [{{bar:40}}] {{pos}}/{{len}} ({{elapsed}}, ETA {{eta}})"))
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(&format!(
+            "simulate esm {what} [{{bar:40}}] {{pos}}/{{len}} ({{elapsed}}, ETA {{eta}})"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     b
 }
@@ -263,7 +264,10 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             let d = &r.diffusivity;
             figures.push((
                 "amplitude_vs_d_hat.png".into(),
-                format!("ESM amplitude versus normalised diffusivity D̂ = D/(ωL²) at {} Hz (seed 000 Fig. 3b)", d.frequency_hz),
+                format!(
+                    "ESM amplitude versus normalised diffusivity D̂ = D/(ωL²) at {} Hz (seed 000 Fig. 3b)",
+                    d.frequency_hz
+                ),
                 plot(
                     "ESM amplitude vs normalised diffusivity",
                     ("log₁₀ D̂ = log₁₀ D/(ωL²)", ""),

@@ -49,6 +49,23 @@ fn amplitude_increases_with_normalised_diffusivity() {
     }
 }
 
+/// The transport problem has one time scale, L²/D, so a read at fixed frequency with D = D̂ωL²
+/// (Fig. 3b) must equal the read at fixed D and ωL²/D = 1/D̂ (the frequency response): the two
+/// experiments assemble different SI numbers that meet in the same dimensionless operator.
+/// Tolerance 1e-8 relative (round-off of the two factorisations).
+#[test]
+fn normalised_diffusivity_is_inverse_normalised_frequency() {
+    let p = EsmParams::lifepo4();
+    let d_hat = [1e-2, 1.0, 1e2];
+    let s = diffusivity_sweep(&p, mesh(), &d_hat, None).unwrap();
+    let f = FrequencySettings { omega_hat_min: 1e-2, omega_hat_max: 1e2, points: 3, dc_bias_v: 0.0 };
+    let r = frequency::run(&p, mesh(), &f, None).unwrap();
+    for (i, a) in s.amplitude_m.iter().enumerate() {
+        let b = r.response.amplitude_m[2 - i];
+        assert!(((a - b) / b).abs() < 1e-8, "D̂ = {}: {a} vs {b}", d_hat[i]);
+    }
+}
+
 /// Seed 001 Fig. 1b: the amplitude falls from its low-frequency plateau as ωL²/D grows and
 /// crosses 1/√2 of it inside the sweep; the cross-over lies within two decades of ωL²/D = 1
 /// (the only time scale of the transport problem is L²/D; the tip region of a few L shifts it
@@ -89,13 +106,24 @@ fn spectroscopy_off_state_loop_negative_bias_higher() {
     assert_eq!(d.len(), 35, "one off-state read per pulse");
     assert!(d.state.iter().all(|s| *s == PulseState::Off));
     let mean = |pos: bool| {
-        let v: Vec<f64> =
-            d.bias_v.iter().zip(&d.amplitude_m).filter(|(b, _)| if pos { **b > 0.0 } else { **b < 0.0 }).map(|x| *x.1).collect();
+        let v: Vec<f64> = d
+            .bias_v
+            .iter()
+            .zip(&d.amplitude_m)
+            .filter(|(b, _)| if pos { **b > 0.0 } else { **b < 0.0 })
+            .map(|x| *x.1)
+            .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
     let (neg, pos) = (mean(false), mean(true));
     let loops = analyze_spectroscopy(d, PulseState::Off).unwrap();
-    eprintln!("bias {:?}\namp {:?}\nneg {neg} pos {pos}\nloops {:?} ({:.1?})", d.bias_v, d.amplitude_m, loops, t.elapsed());
+    eprintln!(
+        "bias {:?}\namp {:?}\nneg {neg} pos {pos}\nloops {:?} ({:.1?})",
+        d.bias_v,
+        d.amplitude_m,
+        loops,
+        t.elapsed()
+    );
     assert!(neg > pos, "mean off-state amplitude after negative pulses {neg} ≤ after positive {pos}");
     let m = loops[0].1.as_ref().expect("the off-state loop is analysable");
     assert!(m.opening_m.abs() > 0.0 && m.area_v_m > 0.0, "the loop is closed: {m:?}");

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{ExperimentError, Progress, RunInfo, ac_read, check_setting, log_space, tick};
-use crate::data::esm::{EsmSource, FrequencyResponse};
 use crate::data::Metadata;
+use crate::data::esm::{EsmSource, FrequencyResponse};
 use crate::esm::loops::{Crossover, CrossoverCriterion, crossover_frequency};
 use crate::sim::esm::params::EsmParams;
 use crate::sim::esm::tip_model::{MeshOptions, TipModel};

@@ -79,8 +79,7 @@ pub fn run(
     let map = g.map(&c0, n, n, pixel_m, params.ac_amplitude_v)?;
     tick(progress, 2, 2);
     let mean_where = |want: f64| {
-        let v: Vec<f64> =
-            c0.iter().zip(&map.amplitude.data).filter(|(c, _)| **c == want).map(|(_, a)| *a).collect();
+        let v: Vec<f64> = c0.iter().zip(&map.amplitude.data).filter(|(c, _)| **c == want).map(|(_, a)| *a).collect();
         if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }
     };
     let mut img = Image::new("Baseline concentration c₀", "", n, n);

@@ -60,7 +60,12 @@ pub enum ExperimentError {
 }
 
 /// Check one experiment setting (finite and `ok`).
-pub(crate) fn check_setting(name: &'static str, value: f64, ok: bool, expected: &'static str) -> Result<(), ExperimentError> {
+pub(crate) fn check_setting(
+    name: &'static str,
+    value: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), ExperimentError> {
     if ok && value.is_finite() { Ok(()) } else { Err(ExperimentError::Setting { name, value, expected }) }
 }
 

@@ -70,7 +70,12 @@ pub struct RelaxationResult {
 }
 
 fn check(s: &RelaxationSettings) -> Result<(), ExperimentError> {
-    check_setting("reads_per_step", f64::from(s.reads_per_step), s.reads_per_step >= 5, "at least 5 (the τ fit of each step needs 5 points)")?;
+    check_setting(
+        "reads_per_step",
+        f64::from(s.reads_per_step),
+        s.reads_per_step >= 5,
+        "at least 5 (the τ fit of each step needs 5 points)",
+    )?;
     check_setting("amplitude_v", s.amplitude_v, true, "a finite bias")?;
     check_setting("hold_s", s.hold_s, s.hold_s > 0.0, "> 0 s")?;
     check_setting("relax_s", s.relax_s, s.relax_s > 0.0, "> 0 s")?;
