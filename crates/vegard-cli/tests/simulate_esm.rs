@@ -60,7 +60,7 @@ fn relaxation_json_contract_from_config() {
     let r = &v["data"][0];
     assert_eq!(r["kind"], "relaxation");
     let (t, a, b) = (numbers(r, "time_s"), numbers(r, "amplitude_m"), numbers(r, "bias_v"));
-    assert_eq!(t.len(), 4 * 6);
+    assert_eq!(t.len(), 5 * 6, "5 steps (lead, +A, rest, −A, rest) × 6 reads");
     assert_eq!(a.len(), t.len());
     assert_eq!(b.len(), t.len());
     assert!(a.iter().all(|x| *x > 0.0 && x.is_finite()));
