@@ -103,10 +103,11 @@ fn time_domain_response(m: &TipModel, omega_hat: f64, n_per: usize, periods: usi
 }
 
 /// (2) ω̂ = 1: time-domain runs of δV sin ωt (δV = 1e-4 V, first harmonic clean to (δV/V_T)² ≈ 1.5e-5) with
-/// N = 10, 20, 40 steps per period over 4 periods from the unbiased state. (a) Each run equals the exact
+/// N = 10, 20, 40 steps per period over 5 periods from the unbiased state. (a) Each run equals the exact
 /// periodic BDF1 response `bdf1_periodic_response` (iω → (1 − e^{−iωΔt})/Δt) up to the start-up transient
-/// left in the 4th period and the nonlinearity: tolerance 5e-4 (measured 2.4e-4 after 4 periods, 7e-5 after 5: the
-/// decaying transient). (b) The
+/// left in the last period and the nonlinearity: tolerance 5e-4 (with the contact-patch tip: 2.4e-4 after 4
+/// periods, 7e-5 after 5; with the sphere tip, whose field reaches further and excites slower modes, 5.4e-4
+/// after 4 periods, hence 5 periods). (b) The
 /// BDF1 error against `ac_response` is O(Δt): it halves with Δt (ratio in [1.8, 2.2]) and the Richardson
 /// value 2R(2N) − R(N) is closer than the finest run.
 ///
@@ -123,7 +124,7 @@ fn intermediate_frequency_matches_time_domain_bdf1() {
     let mut errs = Vec::new();
     let mut runs = Vec::new();
     for n_per in [10usize, 20, 40] {
-        let td = time_domain_response(&m, omega_hat, n_per, 4, 1e-4);
+        let td = time_domain_response(&m, omega_hat, n_per, 5, 1e-4);
         let dt_s = 2.0 * PI / omega_hat * m.time_unit_s() / n_per as f64;
         let disc = m.bdf1_periodic_response(&eq, 0.0, f, dt_s).unwrap();
         let e_disc = rel(td, disc);
@@ -152,7 +153,11 @@ fn intermediate_frequency_matches_time_domain_bdf1() {
 /// (3) High-frequency asymptote (module doc of small_signal): the field injects a *flux* into a layer of
 /// thickness √(D/ω), so the amount and the displacement fall as ω⁻¹ with a 90° lag relative to the
 /// quasi-static response (discretely exact: δĉ → M⁻¹f/(iω̂)). Checks: local slope d ln|u|/d ln ω between
-/// ω̂ = 1e4 and 1e5 within 0.01 of −1, lag within 1° of 90° at ω̂ = 1e5. Prints the sweep and the crossover.
+/// ω̂ = 10^6.5 and 10^7 within 0.01 of −1, lag within 1° of 90° at ω̂ = 10^7. Prints the sweep and the crossover.
+/// Measured (coarse mesh, sphere tip): slope −0.5 to −0.7 for ω̂ = 10…10³ (the layer √(D/ω) resolved and
+/// comparable to the tip's field structure), −0.994 at 10⁵, −1.0000 from 10^6.5; lag 88.86° at 10⁵, 89.99°
+/// at 10⁷. The ω⁻¹ regime begins where the layer is thinner than the elements, so its prefactor is
+/// mesh-dependent (test `response_converges_under_refinement` below: converged only for ω̂ ≲ 10²).
 #[test]
 fn high_frequency_asymptote_and_crossover() {
     let m = model_c0(0.1);
@@ -171,9 +176,9 @@ fn high_frequency_asymptote_and_crossover() {
     let mut prev: Option<(f64, f64)> = None;
     let mut slope_hi = 0.0;
     let mut lag_hi = 0.0;
-    for k in -3..=5 {
+    for k in -3..=7 {
         for half in [0.0, 0.5] {
-            if k == 5 && half > 0.0 {
+            if k == 7 && half > 0.0 {
                 continue;
             }
             let w = 10f64.powf(k as f64 + half);
@@ -230,5 +235,31 @@ fn amplitude_is_linear_in_small_c0() {
             assert!((0.4..0.6).contains(&q), "deviation from linearity should be O(c₀): ratio {q}");
         }
         assert!((per_c0[0] - per_c0[1]).abs() / per_c0[0] < 0.05);
+    }
+}
+
+/// Mesh convergence of the small-signal response (coarse h_min = 0.1 L, default 0.05 L, fine 0.025 L; sphere
+/// tip, c₀ = 0.1). Measured |u|/V at ω̂ = 1: 9.5127e-10, 9.5941e-10, 9.6130e-10 (successive differences
+/// 8.1e-12, 1.9e-12: ratio 4.3, second order); at ω̂ = 10²: 1.0960e-10, 1.1143e-10, 1.1172e-10 (ratio 6.3).
+/// At ω̂ = 10⁶ the same three meshes give 4.04e-14, 5.14e-14, 5.97e-14: NOT converged — the layer
+/// √(D/ω) = 10⁻³ L is unresolved and the injected flux depends on the resolution of the field at the contact
+/// (documented limit: high-frequency reads need a boundary-layer mesh). Asserted: ratio of successive
+/// differences > 3 (at least ~1.6th order) at ω̂ = 1 and 10², and the fine/default difference below 0.5 %.
+#[test]
+fn response_converges_under_refinement() {
+    let p = EsmParams::lifepo4();
+    let coarse = MeshOptions::coarse();
+    let default = MeshOptions::default();
+    let fine = MeshOptions { h_min_l: 0.025, ..MeshOptions::default() };
+    let models: Vec<TipModel> = [coarse, default, fine].into_iter().map(|o| TipModel::new(&p, o).unwrap()).collect();
+    for omega_hat in [1.0, 1e2] {
+        let a: Vec<f64> = models
+            .iter()
+            .map(|m| m.ac_response(&m.equilibrium_state(), 0.0, hz(m, omega_hat)).unwrap().amplitude_m_per_v())
+            .collect();
+        let ratio = (a[1] - a[0]).abs() / (a[2] - a[1]).abs();
+        println!("ω̂ = {omega_hat}: |u|/V = {:.5e}, {:.5e}, {:.5e}; difference ratio {ratio:.2}", a[0], a[1], a[2]);
+        assert!(ratio > 3.0, "convergence ratio {ratio}");
+        assert!(((a[2] - a[1]) / a[2]).abs() < 5e-3);
     }
 }

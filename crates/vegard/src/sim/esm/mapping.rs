@@ -28,6 +28,20 @@
 //! axisymmetric model; the superposition is exact there only in the linear limit. At the preset AC frequency
 //! (300 kHz, ω̂ = ωL²/D ≈ 1.2 × 10⁷) the diffusion layer is far thinner than the mesh and g is concentrated
 //! where the field injects ions (under the contact patch), so the map is nearly a local read-out of c₀.
+//!
+//! **Verification and numbers** (coarse mesh, LiFePO₄ preset, c̄ = 0.1, ω̂ = 1; `tests/esm_mapping.rs`
+//! holds the full table). Tip at the centre of a disc of radius R = 0.5–5 L or a grain-boundary ring
+//! (width 0.5–2.4 L) about R, contrast Δ = 0.005 / 0.02 / 0.08: the pure first-order error (exact
+//! linearisation of the same discrete field vs the direct solve) is ≈ 0.9 % / 3.5 % / 15 % of the change for
+//! discs and 0.03–0.2 % / 0.1–0.7 % / 0.3–2.5 % for rings, ∝ Δ at small Δ; the total error of the map's
+//! continuous convolution at Δ = 0.005 is 0.3–0.8 % of the change for discs (the radial discretisation
+//! partly cancels the first-order error) and 2–3 % for rings ≤ 2 L, 11 % of the tiny (5.6e-4 of the
+//! signal) change of a ring at 5 L where the coarse far-field mesh is ~1.2 L. Pixel kernel vs radial
+//! integral (disc 1 L on 0.05 L pixels): 0.27 % of the change. Fig. 2 geometry (200 × 200 px over 80 L,
+//! grains 0.1, boundaries 0.15 of width 2 L), per volt of AC: ω̂ = 1: grains 9.24e-10 m, boundaries
+//! 1.26e-9 m, junction 1.28e-9 m; 300 kHz: 3.18e-15 … 4.76e-15 m (a local read-out: the 50 % c₀ contrast
+//! maps to a 50 % amplitude contrast). Time (release build, 2 shared cores under load): g 4.9 s at ω̂ = 1
+//! (2.8 s at 300 kHz: 2 × 23 + 1 small-signal solves), kernel + convolution 0.3 s.
 
 use crate::data::Image;
 use crate::data::esm::{EsmMap, EsmSource};
@@ -109,7 +123,7 @@ impl ResolutionFunction {
     /// g(ρ), complex sensitivity per area, m/V per m² per unit c₀ (0 beyond [`Self::support_m`]).
     pub fn sensitivity(&self, rho_m: f64) -> (f64, f64) {
         let r = &self.ring_radius_m;
-        if r.is_empty() || !(rho_m >= 0.0) || rho_m > self.support_m() {
+        if r.is_empty() || rho_m.is_nan() || rho_m < 0.0 || rho_m > self.support_m() {
             return (0.0, 0.0);
         }
         let k = r.partition_point(|&x| x <= rho_m).clamp(1, r.len() - 1);
@@ -273,7 +287,8 @@ impl ResolutionFunction {
     }
 
     /// The ESM map (amplitude |R| · V_ac in m, phase in degrees) over the baseline image `c0` (row-major,
-    /// y · nx + x, pixel size `pixel_m`), by direct convolution with the pixel-integrated kernel.
+    /// y · nx + x, pixel size `pixel_m`), by direct convolution with the pixel-integrated kernel. Returns an
+    /// error (not a panic) for an image of the wrong size, c₀ outside (0, 1) or a bad pixel size/amplitude.
     pub fn map(
         &self,
         c0: &[f64],

@@ -36,24 +36,25 @@
 //! separately), per volt. Convention: u(t) = Re[(re + i·im) δV e^{iωt}].
 //!
 //! **High-frequency limit (derivation).** In the interior of a uniform state ∇·(c_s∇ψ) = 0, so the field
-//! injects ions only where the migration flux c_s ∂ψ/∂n meets a blocking boundary (the contact patch and the
-//! grounded bottom). The zero-flux condition fixes the *flux* q into a diffusion layer of thickness √(D/ω),
+//! injects ions only where the migration flux c_s ∂ψ/∂n meets a blocking boundary (the top surface under
+//! the tip and the grounded bottom). The zero-flux condition fixes the *flux* q into a diffusion layer of thickness √(D/ω),
 //! not the concentration, so the amount per area in the layer is q/(iω) and, because the layer becomes thin
 //! compared with L, its surface displacement tends to that of a surface sheet of the same amount: |u| ∝ ω⁻¹
 //! with a phase lag of 90° relative to the quasi-static response (not the ω^{-1/2}, 45° of a
 //! concentration-controlled Warburg electrode). Discretely the limit is exact: δĉ → M⁻¹f/(iω̂).
 //!
-//! **Numbers (coarse mesh, LiFePO₄ preset, c₀ = 0.1, L = 25 nm, D = 1e-16 m²/s, L²/D = 6.25 s;
-//! `tests/esm_small_signal.rs`).** ω = 0: R = −1.3281e-9 m/V (a positive tip bias pushes Li⁺ away: the
-//! surface sinks), equal to the time-stepped ±0.1 mV steady states to 5.8e-6. ω̂ = 1: |R| = 9.240e-10 m/V,
-//! lag 18.2°; BDF1 time-domain runs converge to it at first order (errors 6.6, 3.3, 1.7 % for 10, 20, 40
-//! steps per period). Cross-over: 45° lag at ω̂ ≈ 39 (0.99 Hz), half power at ω̂ ≈ 0.92 (0.023 Hz). Slope
-//! d ln|R|/d ln ω ≈ −0.5 around ω̂ ~ 100, → −1 above ω̂ ~ 10⁴ (−0.996 between 10⁴ and 10⁵, lag 89.2°).
-//! Once the diffusion layer 1/√ω̂ (in L) is thinner than the mesh (ω̂ ≳ 1/h² = 100 on the coarse mesh) the
-//! intermediate range is under-resolved (the lag dips from 79.9° at ω̂ = 10³ to 77.2° at 3·10³ before
-//! rising to 90°); the discrete limit itself stays exact. At the preset AC frequency (300 kHz,
-//! ω̂ ≈ 1.2·10⁷) the response is deep in the ω⁻¹ regime, |R| ≈ 3.7e-8/ω̂ ≈ 3e-15 m/V: with D = 1e-16 m²/s
-//! the ions barely move in one AC period.
+//! **Numbers (coarse mesh, LiFePO₄ preset, sphere tip in contact, c₀ = 0.1, L = 25 nm, D = 1e-16 m²/s,
+//! L²/D = 6.25 s; `tests/esm_small_signal.rs`).** ω = 0: R = −1.7333e-9 m/V (a positive tip bias pushes Li⁺
+//! away: the surface sinks), equal to the time-stepped ±0.1 mV steady states to 1.9e-6. ω̂ = 1:
+//! |R| = 9.51e-10 m/V, lag 28.9°; BDF1 time-domain runs converge to it at first order. Cross-over: 45° lag
+//! at ω̂ ≈ 17 (0.43 Hz), half power at ω̂ ≈ 0.44 (0.011 Hz). Slope d ln|R|/d ln ω ≈ −0.3 to −0.7 for
+//! ω̂ = 1…10³, → −1 above ω̂ ~ 10⁵ (lag 89.99° at 10⁷). Mesh convergence: second order for ω̂ ≤ 10²
+//! (h_min = 0.1, 0.05, 0.025 L: 9.513, 9.594, 9.613 × 10⁻¹⁰ m/V at ω̂ = 1). **Limit:** once the diffusion
+//! layer 1/√ω̂ (in L) is thinner than the elements, the ω⁻¹ prefactor depends on the mesh (at ω̂ = 10⁶:
+//! 4.04, 5.14, 5.97 × 10⁻¹⁴ m/V on the three meshes — the injected flux depends on how well the field at
+//! the contact is resolved). At the preset AC frequency (300 kHz, ω̂ ≈ 1.2·10⁷) the response is deep in
+//! that regime, ≈ 3–5e-15 m/V: with D = 1e-16 m²/s the ions barely move in one AC period, and the number is
+//! good to its order of magnitude only; resolved high-frequency reads need a boundary-layer mesh.
 
 use super::{State, TipModel, TipModelError};
 use crate::sim::fem::elasticity::{self, Eigenstrain};
