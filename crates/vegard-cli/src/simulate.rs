@@ -240,6 +240,11 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
     let mut lines = Vec::new();
     let out = match s.experiment.as_str() {
         "amplitude" => {
+            if let Some(k) = s.settings.keys().next() {
+                bail!(
+                    "config [experiment] for `amplitude`: unknown field `{k}` (a single read takes no settings; use [params])"
+                );
+            }
             let r = single_read(p, mesh)?;
             lines.push(format!(
                 "ESM amplitude {:.4e} m, phase {:.2}° at {} Hz (c0 = {}, D = {} m²/s)",
