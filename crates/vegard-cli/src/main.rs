@@ -7,6 +7,7 @@ mod info;
 mod models;
 mod nanomech;
 mod products;
+mod simulate;
 mod synth;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Command {
     Models(models::Args),
     /// Convert force curves to vegard's open `.vgc` format or CSV.
     Export(export::Args),
+    /// Run a virtual experiment on a forward model (`vegard simulate esm ...`).
+    Simulate(simulate::Args),
     /// Generate synthetic force curves / volumes with known truth (tests, benchmarks).
     Synth(synth::Args),
 }
@@ -43,6 +46,7 @@ fn main() -> std::process::ExitCode {
         Command::Models(a) => models::run(a),
         Command::Export(a) => export::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Simulate(a) => simulate::run(a),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

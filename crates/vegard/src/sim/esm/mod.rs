@@ -2,6 +2,7 @@
 //! virtual experiments. Their results are `data::esm` types, analysed by [`crate::esm`]
 //! exactly like measured data.
 
+pub mod experiments;
 pub mod mapping;
 pub mod params;
 pub mod tip_model;

@@ -1,0 +1,171 @@
+//! The virtual ESM experiments of seed 000 (Figs. 3–6) and the frequency response of seed 001
+//! (Fig. 1b), run on the coupled [`TipModel`]:
+//!
+//! - [`amplitude`]: ESM amplitude versus the uniform baseline concentration c₀ (Fig. 3a) and
+//!   versus the normalised diffusivity D̂ (Fig. 3b);
+//! - [`frequency`]: amplitude and phase versus the dimensionless frequency ωL²/D, with the
+//!   cross-over at the characteristic diffusion frequency (seed 001 Fig. 1b);
+//! - [`spectroscopy`]: the pulsed triangular DC waveform (35 pulses per period, equal on/off
+//!   durations, AC read in the off state), loops for several periods, loop opening versus period
+//!   (Fig. 4d), grain versus grain-boundary loops (Fig. 5c);
+//! - [`mapping`]: the amplitude map over a grain-boundary triple junction (Fig. 2) by the
+//!   resolution function of [`crate::sim::esm::mapping`];
+//! - [`relaxation`]: stepwise DC bias, amplitude versus time, the fitted τ and its scaling
+//!   τ ∝ L²/D (Fig. 6, Eqs. 6–9).
+//!
+//! Every experiment takes the model parameters ([`EsmParams`]), the mesh ([`MeshOptions`]) and a
+//! settings struct with SI defaults, reports progress through an optional `&dyn Fn(done, total)`,
+//! and returns the measured-data types of [`crate::data::esm`] so the analyses of
+//! [`crate::esm::loops`] run on simulated data unchanged; summary numbers come alongside.
+//!
+//! **The AC read.** An ESM amplitude is the first-harmonic surface displacement under the tip for
+//! the AC drive V_ac at f_ac: |u_z(ω)/V_ac| × V_ac from the small-signal (frequency-domain)
+//! solution about the current state, [`TipModel::ac_response`]. All reads go through
+//! [`ac_read`], so the experiments differ only in the state they read and the DC bias held
+//! during the read.
+
+pub mod amplitude;
+pub mod frequency;
+pub mod mapping;
+pub mod relaxation;
+pub mod spectroscopy;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::esm::EsmDataError;
+use crate::esm::loops::AnalysisError;
+use crate::sim::esm::params::{EsmParams, ParamError};
+use crate::sim::esm::tip_model::{MeshOptions, State, TipModel, TipModelError};
+use crate::sim::esm::waveform::WaveformError;
+
+/// Progress callback `(done, total)`; `None` for silence.
+pub type Progress<'a> = Option<&'a dyn Fn(usize, usize)>;
+
+/// Why a virtual experiment could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExperimentError {
+    #[error(transparent)]
+    Model(#[from] TipModelError),
+    #[error(transparent)]
+    Waveform(#[from] WaveformError),
+    #[error(transparent)]
+    Param(#[from] ParamError),
+    #[error(transparent)]
+    Data(#[from] EsmDataError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    /// A setting of the experiment is unusable.
+    #[error("experiment setting `{name}` = {value}: expected {expected}")]
+    Setting { name: &'static str, value: f64, expected: &'static str },
+}
+
+/// Check one experiment setting (finite and `ok`).
+pub(crate) fn check_setting(
+    name: &'static str,
+    value: f64,
+    ok: bool,
+    expected: &'static str,
+) -> Result<(), ExperimentError> {
+    if ok && value.is_finite() { Ok(()) } else { Err(ExperimentError::Setting { name, value, expected }) }
+}
+
+/// Which mesh the experiments use (the CLI's `--mesh coarse|default`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MeshChoice {
+    /// h = 0.1 L near the tip ([`MeshOptions::coarse`]): fast sweeps and tests.
+    Coarse,
+    /// h = 0.05 L near the tip ([`MeshOptions::default`]).
+    #[default]
+    Default,
+}
+
+impl MeshChoice {
+    pub fn options(self) -> MeshOptions {
+        match self {
+            MeshChoice::Coarse => MeshOptions::coarse(),
+            MeshChoice::Default => MeshOptions::default(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<MeshChoice> {
+        match key.trim().to_ascii_lowercase().as_str() {
+            "coarse" => Some(MeshChoice::Coarse),
+            "default" | "fine" => Some(MeshChoice::Default),
+            _ => None,
+        }
+    }
+}
+
+/// One AC read: ESM amplitude (m, for the drive amplitude `params.ac_amplitude_v`) and phase
+/// (degrees, convention of [`crate::sim::esm::tip_model::AcResponse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AcRead {
+    pub amplitude_m: f64,
+    pub phase_deg: f64,
+}
+
+/// The small-signal read at `frequency_hz` about `state` with `dc_bias_v` held on the tip.
+pub(crate) fn ac_read(
+    model: &TipModel,
+    state: &State,
+    dc_bias_v: f64,
+    frequency_hz: f64,
+) -> Result<AcRead, TipModelError> {
+    let r = model.ac_response(state, dc_bias_v, frequency_hz)?;
+    Ok(AcRead { amplitude_m: r.amplitude_m_per_v() * model.params().ac_amplitude_v, phase_deg: r.phase_deg() })
+}
+
+/// The ESM amplitude (m) of a read at the model's AC frequency `params.ac_frequency_hz`.
+pub(crate) fn read_amplitude_m(model: &TipModel, state: &State, dc_bias_v: f64) -> Result<f64, TipModelError> {
+    Ok(ac_read(model, state, dc_bias_v, model.params().ac_frequency_hz)?.amplitude_m)
+}
+
+/// One read on the uniform equilibrium state of `params` at its AC frequency, no DC bias: the
+/// amplitude of an ESM map over a homogeneous sample.
+pub fn single_read(params: &EsmParams, mesh: MeshOptions) -> Result<AcRead, ExperimentError> {
+    let model = TipModel::new(params, mesh)?;
+    let state = model.equilibrium_state();
+    Ok(ac_read(&model, &state, 0.0, params.ac_frequency_hz)?)
+}
+
+/// Call the progress callback if there is one.
+pub(crate) fn tick(progress: Progress<'_>, done: usize, total: usize) {
+    if let Some(p) = progress {
+        p(done, total);
+    }
+}
+
+/// `n` values spaced evenly in log between `lo` and `hi` (both > 0), inclusive.
+pub fn log_space(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    match n {
+        0 => Vec::new(),
+        1 => vec![lo],
+        _ => {
+            let (a, b) = (lo.ln(), hi.ln());
+            (0..n).map(|i| (a + (b - a) * i as f64 / (n - 1) as f64).exp()).collect()
+        }
+    }
+}
+
+/// Parameters and mesh of one run, recorded with every result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub params: EsmParams,
+    /// Element size near the tip, in L.
+    pub mesh_h_min_l: f64,
+    pub mesh_nodes: usize,
+    /// L²/D, s: the time unit of t̂ = tD/L² (seed 000 Methods).
+    pub diffusion_time_s: f64,
+}
+
+impl RunInfo {
+    pub(crate) fn of(model: &TipModel) -> RunInfo {
+        RunInfo {
+            params: model.params().clone(),
+            mesh_h_min_l: model.options().h_min_l,
+            mesh_nodes: model.mesh().n_nodes(),
+            diffusion_time_s: model.time_unit_s(),
+        }
+    }
+}

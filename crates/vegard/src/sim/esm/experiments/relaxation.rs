@@ -1,0 +1,212 @@
+//! ESM time spectroscopy (relaxation), seed 000 Fig. 6 and Eqs. 6–9.
+//!
+//! A stepwise DC bias ([`Waveform::relaxation`]: rest, +A, rest, −A, rest) is applied and the AC
+//! amplitude read at equally spaced times within every step, with the DC of that step held
+//! during the read (Fig. 6 plots amplitude and applied bias against time). A positive step
+//! depletes the mobile ions under the tip and the amplitude drops; a negative step accumulates
+//! them and it rises; after each step the amplitude relaxes back to the baseline. Each step is
+//! fitted with `A∞ + ΔA e^{−(t−t₀)/τ}` ([`fit_relaxation_steps`], exactly as for measured data).
+//!
+//! **Scaling.** With lengths in L and time in L²/D (Methods) the model has no other time scale
+//! (the mechanics and electrostatics are quasi-static), so τ = τ̂ L²/D with τ̂ fixed by the
+//! geometry in units of L and the dimensionless bias: Eq. 9, τ_m = l²/(Dπ²m²), with an effective
+//! length l_eff = π√(Dτ). [`tau_scaling`] checks this by rerunning the experiment at other D and
+//! L with the waveform times scaled by L²/D and the sample scaled with L.
+
+use serde::{Deserialize, Serialize};
+
+use super::{ExperimentError, Progress, RunInfo, ac_read, check_setting, tick};
+use crate::data::esm::{EsmSource, Relaxation};
+use crate::esm::loops::{RelaxationFit, fit_relaxation_steps};
+use crate::sim::esm::params::EsmParams;
+use crate::sim::esm::tip_model::{MeshOptions, TipModel};
+use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
+
+/// Settings of the relaxation experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RelaxationSettings {
+    /// Magnitude of the DC steps, V (first +A, then −A). 2 V: the 1–3 V range of the seed.
+    pub amplitude_v: f64,
+    /// Zero-bias lead-in, s.
+    pub lead_s: f64,
+    /// Duration of each DC step, s (10 s ≈ 1.6 L²/D on the default D = 1e-16 m²/s, L = 25 nm).
+    pub hold_s: f64,
+    /// Zero-bias relaxation after each step, s (30 s ≈ 5 L²/D).
+    pub relax_s: f64,
+    /// Reads per step, equally spaced, the last at the end of the step.
+    pub reads_per_step: u32,
+}
+
+impl Default for RelaxationSettings {
+    fn default() -> Self {
+        RelaxationSettings { amplitude_v: 2.0, lead_s: 2.0, hold_s: 10.0, relax_s: 30.0, reads_per_step: 40 }
+    }
+}
+
+/// The fit of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSummary {
+    /// DC bias during the step, V.
+    pub bias_v: f64,
+    /// Time of the first read of the step, s.
+    pub start_s: f64,
+    pub fit: Option<RelaxationFit>,
+    pub error: Option<String>,
+}
+
+/// The relaxation experiment's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RelaxationResult {
+    /// Amplitude and bias versus time; `tau_s` = mean τ of the zero-bias relaxations that follow
+    /// a DC step.
+    pub data: Relaxation,
+    pub steps: Vec<StepSummary>,
+    /// τ̂ = τD/L² of `data.tau_s`.
+    pub tau_hat: Option<f64>,
+    /// Effective length of Eq. 9 (m = 1), l_eff = π√(Dτ), in units of L.
+    pub effective_length_l: Option<f64>,
+    pub info: RunInfo,
+}
+
+fn check(s: &RelaxationSettings) -> Result<(), ExperimentError> {
+    check_setting(
+        "reads_per_step",
+        f64::from(s.reads_per_step),
+        s.reads_per_step >= 5,
+        "at least 5 (the τ fit of each step needs 5 points)",
+    )?;
+    check_setting("amplitude_v", s.amplitude_v, true, "a finite bias")?;
+    check_setting("hold_s", s.hold_s, s.hold_s > 0.0, "> 0 s")?;
+    check_setting("relax_s", s.relax_s, s.relax_s > 0.0, "> 0 s")?;
+    check_setting("lead_s", s.lead_s, s.lead_s >= 0.0, "≥ 0 s")?;
+    Ok(())
+}
+
+/// Run the stepwise waveform on `model` from its uniform equilibrium.
+pub fn run_on(
+    model: &TipModel,
+    settings: &RelaxationSettings,
+    progress: Progress<'_>,
+) -> Result<RelaxationResult, ExperimentError> {
+    check(settings)?;
+    let s = settings;
+    let w = Waveform::relaxation(&RelaxationConfig {
+        amplitude_v: s.amplitude_v,
+        lead_s: s.lead_s,
+        hold_s: s.hold_s,
+        relax_s: s.relax_s,
+        ac: None,
+    })?;
+    let params = model.params();
+    let mut data = Relaxation::new(EsmSource::Simulation);
+    data.ac_amplitude_v = Some(params.ac_amplitude_v);
+    data.metadata.set_text("material", params.material.clone());
+    data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
+    data.metadata.set_number("ac_frequency", params.ac_frequency_hz, Some("Hz"));
+    let mut phase = Vec::new();
+    let mut state = model.equilibrium_state();
+    let n = s.reads_per_step;
+    let total = w.steps.len() * n as usize;
+    let mut done = 0;
+    for step in &w.steps {
+        let sub = step.duration_s / f64::from(n);
+        for _ in 0..n {
+            state = model.advance(&state, step.bias_v, sub)?;
+            let r = ac_read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+            data.time_s.push(state.time_s);
+            data.amplitude_m.push(r.amplitude_m);
+            data.bias_v.push(step.bias_v);
+            phase.push(r.phase_deg);
+            done += 1;
+            tick(progress, done, total);
+        }
+    }
+    data.phase_deg = Some(phase);
+    data.validate()?;
+    let fits = fit_relaxation_steps(&data)?;
+    let steps: Vec<StepSummary> = fits
+        .into_iter()
+        .map(|f| StepSummary {
+            bias_v: f.bias_v,
+            start_s: data.time_s[f.range.start],
+            error: f.fit.as_ref().err().map(|e| e.to_string()),
+            fit: f.fit.ok(),
+        })
+        .collect();
+    // The zero-bias relaxations after a DC step are the curves of Eq. 8 (no driving field).
+    let taus: Vec<f64> = steps.iter().filter(|x| x.bias_v == 0.0).filter_map(|x| x.fit.map(|f| f.tau_s)).collect();
+    data.tau_s = (!taus.is_empty()).then(|| taus.iter().sum::<f64>() / taus.len() as f64);
+    let t_unit = model.time_unit_s();
+    Ok(RelaxationResult {
+        tau_hat: data.tau_s.map(|t| t / t_unit),
+        effective_length_l: data.tau_s.map(|t| std::f64::consts::PI * (t / t_unit).sqrt()),
+        data,
+        steps,
+        info: RunInfo::of(model),
+    })
+}
+
+/// The relaxation experiment on `params`.
+pub fn run(
+    params: &EsmParams,
+    mesh: MeshOptions,
+    settings: &RelaxationSettings,
+    progress: Progress<'_>,
+) -> Result<RelaxationResult, ExperimentError> {
+    let model = TipModel::new(params, mesh)?;
+    run_on(&model, settings, progress)
+}
+
+/// One point of the τ ∝ L²/D check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TauScalingPoint {
+    pub diffusivity_m2_per_s: f64,
+    pub tip_radius_m: f64,
+    /// L²/D, s.
+    pub diffusion_time_s: f64,
+    pub tau_s: Option<f64>,
+    /// τD/L²: the same for every point if τ ∝ L²/D.
+    pub tau_hat: Option<f64>,
+}
+
+/// Rerun the relaxation with D and L multiplied by each `(d_factor, l_factor)`: the waveform
+/// times are scaled by the change of L²/D and the sample size by `l_factor`, so the
+/// dimensionless problem is unchanged and τD/L² must be too.
+pub fn tau_scaling(
+    params: &EsmParams,
+    mesh: MeshOptions,
+    settings: &RelaxationSettings,
+    factors: &[(f64, f64)],
+    progress: Progress<'_>,
+) -> Result<Vec<TauScalingPoint>, ExperimentError> {
+    let t0 = params.diffusion_time_s();
+    let mut out = Vec::with_capacity(factors.len());
+    for (i, &(fd, fl)) in factors.iter().enumerate() {
+        check_setting("d_factor", fd, fd > 0.0, "> 0")?;
+        check_setting("l_factor", fl, fl > 0.0, "> 0")?;
+        let mut p = params.clone();
+        p.diffusivity_m2_per_s *= fd;
+        p.tip_radius_m *= fl;
+        p.sample_radius_m *= fl;
+        p.sample_thickness_m *= fl;
+        let k = p.diffusion_time_s() / t0;
+        let s = RelaxationSettings {
+            lead_s: settings.lead_s * k,
+            hold_s: settings.hold_s * k,
+            relax_s: settings.relax_s * k,
+            ..settings.clone()
+        };
+        let n = factors.len();
+        let pr = |d: usize, t: usize| tick(progress, i * t + d, n * t);
+        let r = run(&p, mesh, &s, Some(&pr))?;
+        out.push(TauScalingPoint {
+            diffusivity_m2_per_s: p.diffusivity_m2_per_s,
+            tip_radius_m: p.tip_radius_m,
+            diffusion_time_s: p.diffusion_time_s(),
+            tau_s: r.data.tau_s,
+            tau_hat: r.tau_hat,
+        });
+    }
+    Ok(out)
+}
