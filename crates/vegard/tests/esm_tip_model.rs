@@ -415,9 +415,9 @@ fn depletion_grows_with_bias_and_saturates() {
 }
 
 /// Moderate accumulation (negative bias) through `advance`, the path the waveforms use: −0.1 V (φ̂ = −3.9)
-/// for 1 s (t̂ = 0.16) on the coarse mesh piles ions up to c ≈ 0.52 under the tip, the surface moves up and
+/// for 1 s (t̂ = 0.16) on the coarse mesh piles ions up to c ≈ 0.41 under the tip, the surface moves up and
 /// the amount is conserved (tolerance 1e-13 as at 3 V). The bounds 0 < c < 1 are exact requirements. Strong
-/// accumulation (≤ −0.3 V) is a documented limit of this version (module doc of tip_model).
+/// accumulation is tested below (`strong_accumulation_*`).
 #[test]
 fn moderate_accumulation_through_advance() {
     let m = model(&lfp(), MeshOptions::coarse());
