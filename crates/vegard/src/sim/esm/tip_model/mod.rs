@@ -60,6 +60,7 @@
 //!    from the start; a failed first attempt costs [`PICARD_MAX_ITER`] iterations). The flux form conserves ∑ m_i c_i for any
 //!    mobility, so the amount is conserved to the Newton residual (≤ 4e-15 relative in the tests), and an
 //!    edge carries no flux exactly when μ_i = μ_j: the discrete equilibrium stays exact.
+//!
 //! At convergence every path is the fully implicit BDF1 step of the coupled problem.
 //!
 //! **Verified** (tests/esm_tip_model.rs, LiFePO₄ preset): 1 V and 3 V drives run on the coarse and default
@@ -446,10 +447,10 @@ impl TipModel {
         let beta = 0.5 * self.stress_stiffening();
         // First the concentration-form iteration (robust for depletion), if the state's 1 − c is well
         // represented next to 1 in f64; it gives up as soon as an iterate heads for c = 1.
-        if state.logit_c.iter().all(|&e| e < C_FORM_MAX_LOGIT) {
-            if let Some(done) = self.step_c_form(state, &phi_hat, beta, dt)? {
-                return Ok((State::from_concentration(done.0, done.1, state.time_s + dt_s), done.2));
-            }
+        if state.logit_c.iter().all(|&e| e < C_FORM_MAX_LOGIT)
+            && let Some(done) = self.step_c_form(state, &phi_hat, beta, dt)?
+        {
+            return Ok((State::from_concentration(done.0, done.1, state.time_s + dt_s), done.2));
         }
         // Then the Newton iteration in the logit, with the full Jacobian from the start; if that fails, with
         // lagged mobilities first (a symmetric M-matrix Jacobian) and the full one near convergence. Each
@@ -615,7 +616,7 @@ impl TipModel {
 
     /// Logits must be finite and |η| < [`LOGIT_MAX`] (beyond it 1 − c or c underflows in f64).
     fn check_logit(&self, eta: &[f64]) -> Result<(), TipModelError> {
-        if let Some((node, &value)) = eta.iter().enumerate().find(|(_, v)| !(v.abs() < LOGIT_MAX)) {
+        if let Some((node, &value)) = eta.iter().enumerate().find(|(_, v)| v.is_nan() || v.abs() >= LOGIT_MAX) {
             let p = self.mesh.nodes[node];
             let value = if value.is_nan() { value } else { transport::logistic(value) };
             return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
