@@ -70,7 +70,7 @@ fn zero_frequency_limit_is_the_quasi_static_response() {
         let (x, y) = m.ac_concentration(&eq, 0.0, hz(&m, w)).unwrap();
         for part in [x, y] {
             let n = part.len();
-            let amount = |c: Vec<f64>| m.amount(&State { c, sigma_h_pa: vec![0.0; n], time_s: 0.0 });
+            let amount = |c: Vec<f64>| m.amount(&State::from_concentration(c, vec![0.0; n], 0.0));
             let scale = amount(part.iter().map(|v| v.abs()).collect());
             let net = amount(part);
             println!("ω̂ = {w}: net amount {net:.2e} of Σ m|δĉ| = {scale:.2e}");

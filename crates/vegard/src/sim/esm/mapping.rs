@@ -340,7 +340,7 @@ impl ResolutionFunction {
 pub fn nodal_state(model: &TipModel, c_of: impl Fn(f64, f64) -> f64) -> Result<State, TipModelError> {
     let c: Vec<f64> = model.mesh().nodes.iter().map(|p| c_of(p[0], p[1])).collect();
     let sigma_h_pa = model.hydrostatic_stress_pa(&c)?;
-    Ok(State { c, sigma_h_pa, time_s: 0.0 })
+    Ok(State::from_concentration(c, sigma_h_pa, 0.0))
 }
 
 /// A depth-uniform radial baseline c₀(ρ) (ρ in m) as a frozen state, for direct axisymmetric solves.

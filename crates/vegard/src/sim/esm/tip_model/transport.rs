@@ -27,7 +27,9 @@
 //! tested) the off-diagonals are ≤ 0, and diag(m)/Δt̂ + A has positive column sums: its transpose is strictly
 //! diagonally dominant, so it is an M-matrix, its inverse is ≥ 0 and every solve with right-hand side
 //! m cⁿ/Δt̂ > 0 gives c > 0. No bound c < 1 follows from this structure: where ions pile up (negative tip
-//! bias) the lagged a is too small and a Picard iterate can exceed 1 (see the limits in the parent module).
+//! bias) the lagged a is too small and a Picard iterate can exceed 1; for that case the same flux is used in
+//! chemical-potential form F_ij = ω M_ij (μ_i − μ_j) with the logit as the unknown (`edge_mobility`,
+//! `TipModel::logit_system`; parent module doc).
 //!
 //! **Stress stabilisation** (see `TipModel::stress_stiffening`): the staggered coupling lags σ̂_h; the Picard
 //! iteration is stabilised by adding s_e = β c̄_e to the diffusion coefficient (implicit) and subtracting the
@@ -86,7 +88,144 @@ pub(crate) fn edge_diffusivity(ci: f64, cj: f64) -> f64 {
     if x.abs() < 1e-6 { 1.0 / (1.0 - 0.5 * (ci + cj)) } else { 1.0 - ((-cj).ln_1p() - (-ci).ln_1p()) / x }
 }
 
+/// c = 1/(1 + e^{−η}), the concentration of the logit η = ln(c/(1−c)), without overflow.
+pub(crate) fn logistic(eta: f64) -> f64 {
+    if eta >= 0.0 {
+        1.0 / (1.0 + (-eta).exp())
+    } else {
+        let e = eta.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// ln(1 + eˣ) without overflow or cancellation: ln c = −softplus(−η), ln(1 − c) = −softplus(η).
+pub(crate) fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+/// dc/dη = c(1 − c) = e^{−|η|}/(1 + e^{−|η|})², accurate at both ends.
+pub(crate) fn logistic_slope(eta: f64) -> f64 {
+    let e = (-eta.abs()).exp();
+    e / ((1.0 + e) * (1.0 + e))
+}
+
+/// The logit ln(c/(1−c)) of a concentration c ∈ (0, 1) (NaN/±∞ outside).
+pub(crate) fn logit(c: f64) -> f64 {
+    c.ln() - (-c).ln_1p()
+}
+
+/// ln B(x), B the Bernoulli function, without underflow of B for large positive x (B ~ x e^{−x}).
+pub(crate) fn ln_bernoulli(x: f64) -> f64 {
+    if x.abs() <= 1.0 {
+        bernoulli(x).ln()
+    } else if x > 0.0 {
+        x.ln() - x - (-(-x).exp()).ln_1p()
+    } else {
+        (-x).ln() - (-(x.exp())).ln_1p()
+    }
+}
+
+/// Mobility M (per unit edge weight ω) of the EAFE edge flux written in chemical-potential form,
+/// F_ij = ω M (μ_i − μ_j), μ = η + w, η = ln(c/(1−c)), with everything computed from the logits η_i, η_j
+/// (never from 1 − c formed next to 1). The EAFE flux (module doc) with a = a_ij + s, a_ij the
+/// Bessemoulin-Chatard mean (h = η), δ = (Δw − sΔln c)/a, is F/ω = a B(δ)[c_i − e^{δ} c_j]
+/// (B(−δ) = e^{δ}B(δ)) = a B(δ) c_i [1 − e^{δ + Δln c}]. Because a_ij Δln c = Δη by the definition of the
+/// mean, δ + Δln c = (Δw + Δη)/a = Δμ/a =: y (Δ = j − i), so F/ω = −a B(δ) c_i expm1(y) and
+/// M = F/(ω(μ_i − μ_j)) = c_i B(δ)/B(y): identical to the c-form flux, smooth at Δμ = 0 (→ c_i B(δ)),
+/// positive and symmetric in (i, j) (B(−x) = eˣB(x)). Evaluated as exp(ln c_i + ln B(δ) − ln B(y)).
+/// `stab` is the stress stabilisation s = β c̄_e of the edge's element (module doc).
+pub(crate) fn edge_mobility(eta_i: f64, eta_j: f64, w_i: f64, w_j: f64, stab: f64) -> f64 {
+    let d_eta = eta_j - eta_i;
+    // Δln c = ∫ (1 − c) dη over [η_i, η_j] and a_ij = Δη/Δln c. Near Δη = 0 the difference of the two
+    // softplus values cancels (relative error ε/|Δη|), so use the midpoint rule with its Δη³ correction:
+    // (1 − c)'' = f(1 − f)(1 − 2f), f = 1 − c; truncation O(Δη⁴) ≤ 1e-12 relative below |Δη| = 1e-3,
+    // and the cancellation above it costs ≤ 1e-13.
+    let d_lnc = if d_eta.abs() < 1e-3 {
+        let f = logistic(-0.5 * (eta_i + eta_j));
+        d_eta * (f + d_eta * d_eta / 24.0 * f * (1.0 - f) * (1.0 - 2.0 * f))
+    } else {
+        softplus(-eta_i) - softplus(-eta_j)
+    };
+    let a_bc = if d_eta.abs() < 1e-3 {
+        let f = logistic(-0.5 * (eta_i + eta_j));
+        1.0 / (f + d_eta * d_eta / 24.0 * f * (1.0 - f) * (1.0 - 2.0 * f))
+    } else {
+        d_eta / d_lnc
+    };
+    let a = a_bc + stab;
+    let delta = (w_j - w_i - stab * d_lnc) / a;
+    let y = (d_eta + w_j - w_i) / a;
+    (-softplus(-eta_i) + ln_bernoulli(delta) - ln_bernoulli(y)).exp()
+}
+
 impl TipModel {
+    /// The Newton system of the transport step in the logit η (parent module doc): the residual
+    /// G_i = m_i (c(η_i) − cⁿ_i)/Δt̂ + ∑_edges ω M_ij (μ_i − μ_j), μ = η + w, with the mobilities M_ij
+    /// (`edge_mobility`, stress stabilisation s_e = β c̄_e) lagged at `eta`, and the Jacobian for the
+    /// variable ν = η + β c(η): diag(m c'(η)/(Δt̂ (1 + β c'(η)))) + L(ωM), L the graph Laplacian of the
+    /// edge mobilities (symmetric, M > 0 and ω ≥ 0 on a weakly acute mesh: symmetric positive definite).
+    /// Returns (Jacobian, G).
+    pub(super) fn logit_system(
+        &self,
+        eta: &[f64],
+        c_old: &[f64],
+        w: &[f64],
+        beta: f64,
+        dt: f64,
+        newton: bool,
+    ) -> Result<(Triplets, Vec<f64>), TipModelError> {
+        let mesh = &self.mesh;
+        // Column scaling of the ν-Jacobian: ∂/∂ν_k = (1 + β c'_k)^{−1} ∂/∂η_k.
+        let scale: Vec<f64> = eta.iter().map(|&e| 1.0 / (1.0 + beta * logistic_slope(e))).collect();
+        let n = mesh.n_nodes();
+        let c: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
+        let mu: Vec<f64> = eta.iter().zip(w).map(|(e, w)| e + w).collect();
+        let mut t = Triplets::with_capacity(n, mesh.n_elements() * 12 + n);
+        let mut g = vec![0.0; n];
+        for i in 0..n {
+            let slope = logistic_slope(eta[i]);
+            t.add(i, i, self.lumped_mass[i] * slope / (dt * (1.0 + beta * slope)));
+            g[i] = self.lumped_mass[i] * (c[i] - c_old[i]) / dt;
+        }
+        for e in 0..mesh.n_elements() {
+            let nodes = mesh.element(e);
+            let stab = beta * nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
+            let omega = edge_weights(mesh, e);
+            for (k, &om) in omega.iter().enumerate() {
+                if om == 0.0 {
+                    continue;
+                }
+                let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
+                let m0 = edge_mobility(eta[i], eta[j], w[i], w[j], stab);
+                let m = om * m0;
+                let flux = m * (mu[i] - mu[j]);
+                g[i] += flux;
+                g[j] -= flux;
+                // Lagged mobility (Picard) part: symmetric.
+                let (mut d_ii, mut d_ij) = (m, -m);
+                let (mut d_ji, mut d_jj) = (-m, m);
+                if newton {
+                    // Full Newton: + (μ_i − μ_j) ∂(ωM)/∂η_k, by forward differences in η (step 1e-6: the
+                    // error ~1e-6 relative only slows the quadratic convergence to a fast linear one). The
+                    // stabilisation s_e stays lagged.
+                    const H: f64 = 1e-6;
+                    let dm_i = om * (edge_mobility(eta[i] + H, eta[j], w[i], w[j], stab) - m0) / H;
+                    let dm_j = om * (edge_mobility(eta[i], eta[j] + H, w[i], w[j], stab) - m0) / H;
+                    let dmu = mu[i] - mu[j];
+                    d_ii += dmu * dm_i * scale[i];
+                    d_ij += dmu * dm_j * scale[j];
+                    d_ji -= dmu * dm_i * scale[i];
+                    d_jj -= dmu * dm_j * scale[j];
+                }
+                t.add(i, i, d_ii);
+                t.add(i, j, d_ij);
+                t.add(j, i, d_ji);
+                t.add(j, j, d_jj);
+            }
+        }
+        Ok((t, g))
+    }
+
     /// diag(m)/Δt̂ + A(c^k, w): the lumped r-weighted mass over Δt̂ plus the EAFE transport operator (module
     /// doc) with a = a_ij(c^k) + β c̄_e and edge potential differences
     /// a δ_ij = (w_j − w_i) − β c̄_e (ln c^k_j − ln c^k_i), c^k = `c_lag` (must be in (0, 1)).
@@ -159,6 +298,57 @@ mod mesh_tests {
     /// The M-matrix argument (module doc) needs ω_ij ≥ 0 on every element edge. The cylinder mesh is a tensor
     /// grid of rectangles cut into right triangles: ω = 0 exactly (up to rounding) on the hypotenuse, > 0 on
     /// the legs. Tolerance: rounding of −|e| r̄ ∇N_a·∇N_b, relative 1e-12 of the element's largest weight.
+    /// The chemical-potential form of the edge flux (`edge_mobility`, `logit_system`) is the c-form EAFE
+    /// flux (`transport_matrix`) rewritten: at a state where both are computable in c (0.02 < c < 0.95),
+    /// the residual G(η) − m(c − cⁿ)/Δt̂ equals (A − diag(m)/Δt̂) c with the matrix lagged at the same c.
+    /// Tolerance 1e-11 relative to the largest flux term: the Δη → 0 branch of `edge_mobility` is accurate
+    /// to ~1e-12 and `edge_diffusivity` switches to its own midpoint value below Δln c = 1e-6.
+    #[test]
+    fn chemical_potential_form_equals_the_c_form() {
+        let m = TipModel::new(&EsmParams::lifepo4(), MeshOptions::coarse()).unwrap();
+        let n = m.mesh().n_nodes();
+        let dt = 0.3;
+        let w: Vec<f64> = m.mesh().nodes.iter().map(|p| 30.0 * (1.5 * p[0]).cos() * (p[1] * 2.0).exp()).collect();
+        let c: Vec<f64> = m.mesh().nodes.iter().map(|p| 0.02 + 0.93 * (p[0] + p[1]).sin().powi(2)).collect();
+        let eta: Vec<f64> = c.iter().map(|&v| logit(v)).collect();
+        let c_old = vec![0.0; n];
+        for beta in [0.0, 4.7] {
+            let (_, g) = m.logit_system(&eta, &c_old, &w, beta, dt, false).unwrap();
+            let a = m.transport_matrix(&c, &w, beta, dt).unwrap().to_csc().unwrap();
+            let ac = a.mul_vec(&c);
+            let mut worst: f64 = 0.0;
+            let mut scale: f64 = 0.0;
+            for i in 0..n {
+                let reference = ac[i] - m.lumped_mass[i] / dt * c[i];
+                let flux = g[i] - m.lumped_mass[i] * logistic(eta[i]) / dt;
+                worst = worst.max((flux - reference).abs());
+                scale = scale.max(reference.abs());
+            }
+            println!("β = {beta}: max |G_μ − G_c| = {worst:.2e} (largest flux {scale:.2e})");
+            assert!(worst < 1e-11 * scale);
+        }
+    }
+
+    /// logit/logistic round trips and the vacancy 1 − c at strong accumulation (η = 100: 1 − c = e^{−100},
+    /// not representable next to 1 in f64, but exact from η). Tolerances: a few ulps (times |η| where exp
+    /// amplifies the rounding of η).
+    #[test]
+    fn logit_helpers_are_accurate() {
+        for &c in &[1e-30, 1e-5, 0.1, 0.5, 0.9, 1.0 - 1e-9] {
+            // exp amplifies the rounding of η (≈ ε|η|) into a relative error ≈ ε|η| of c.
+            let eta = logit(c);
+            assert!((logistic(eta) - c).abs() <= 4.0 * f64::EPSILON * (1.0 + eta.abs()) * c, "c = {c}");
+        }
+        assert!((logistic(-100.0) / (-100.0f64).exp() - 1.0).abs() < 1e-14);
+        assert!((softplus(-100.0) / (-100.0f64).exp() - 1.0).abs() < 1e-14);
+        assert!((logistic_slope(100.0) / (-100.0f64).exp() - 1.0).abs() < 1e-14);
+        // ln B at large |x| against the closed form where it is representable.
+        for &x in &[2.0, 30.0, -2.0, -30.0, 0.5, -0.5] {
+            assert!((ln_bernoulli(x) - bernoulli(x).ln()).abs() < 1e-13, "x = {x}");
+        }
+        assert!((ln_bernoulli(1000.0) - (1000f64.ln() - 1000.0)).abs() < 1e-12);
+    }
+
     #[test]
     fn cylinder_meshes_are_weakly_acute() {
         for opts in [MeshOptions::default(), MeshOptions::coarse()] {
