@@ -4,34 +4,15 @@
 #[path = "../../vegard/tests/common/mod.rs"]
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
+
+mod cli_common;
+use cli_common::{read_json, run_ok, tmpdir, vegard};
 
 const SPOT3_SHA256: &str = "4443b7d8bb55e9ef1860e99f48d7a5fb564907d9411e1defcc1fa9b14fc31c91";
 
-fn vegard() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vegard"))
-}
-
 fn spot3() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/fmt-jpk-fd_spot3-0192.jpk-force")
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vegard-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_ok(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {:?}\nstderr: {}", cmd, String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn read_json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
 
 /// The contract: one record per curve with file, index, grid_x, grid_y, modulus_pa,

@@ -1,29 +1,8 @@
 //! `vegard simulate esm`: the machine-readable contract of issue 3 on tiny, fast configurations
 //! (coarse mesh, small biases, few pulses), the config file, the products and errors on bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn vegard() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vegard"))
-}
-
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vegard-sim-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run_ok(cmd: &mut Command) -> std::process::Output {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "failed: {:?}\nstderr: {}", cmd, String::from_utf8_lossy(&out.stderr));
-    out
-}
-
-fn read_json(p: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
-}
+mod cli_common;
+use cli_common::{read_json, run_ok, tmpdir, vegard};
 
 fn numbers(v: &serde_json::Value, key: &str) -> Vec<f64> {
     v[key]

@@ -380,6 +380,15 @@ fn zero_flux_equilibrium_at_half_a_volt() {
     assert!(s1 < 1e-8 && s2 < 1e-8);
 }
 
+/// ∫ f r dr dz over the tip region r < L, z > −L (nodal field `f`, zero elsewhere): with the lumped (diagonal)
+/// mass, `amount()` of a masked field is the region's share exactly.
+fn tip_region_amount(m: &TipModel, f: &dyn Fn(usize) -> f64) -> f64 {
+    let nodes = &m.mesh().nodes;
+    let masked =
+        nodes.iter().enumerate().map(|(i, p)| if p[0] < 1.0 + 1e-9 && p[1] > -1.0 - 1e-9 { f(i) } else { 0.0 });
+    m.amount(&State::from_concentration(masked.collect(), vec![0.0; nodes.len()], 0.0))
+}
+
 /// Fig. 2 / Eq. 3 saturation at 1–3 V: the amount depleted from the tip region (r < L, z > −L)
 /// after t̂ = 1 grows with the bias but cannot exceed c0 × the region's volume (c > 0, exact): the response
 /// saturates (D(3 V)/D(1 V) is far below the linear 3). The surface displacement (Vegard contraction,
@@ -388,21 +397,12 @@ fn zero_flux_equilibrium_at_half_a_volt() {
 fn depletion_grows_with_bias_and_saturates() {
     let m = model(&lfp(), MeshOptions::coarse());
     let c0 = 0.1;
-    let region: Vec<bool> = m.mesh().nodes.iter().map(|p| p[0] < 1.0 + 1e-9 && p[1] > -1.0 - 1e-9).collect();
-    // With the lumped (diagonal) mass, amount() of a masked field is the region's share exactly.
-    let masked = |f: &dyn Fn(usize) -> f64| {
-        State::from_concentration(
-            (0..region.len()).map(|i| if region[i] { f(i) } else { 0.0 }).collect(),
-            vec![0.0; region.len()],
-            0.0,
-        )
-    };
-    let full = m.amount(&masked(&|_| c0));
+    let full = tip_region_amount(&m, &|_| c0);
     let mut last = (0.0, 0.0);
     let mut out = Vec::new();
     for bias in [0.1, 0.3, 1.0, 3.0] {
         let s = run(&m, m.equilibrium_state(), bias, 0.1, 10);
-        let depleted = m.amount(&masked(&|i| c0 - s.c[i])) / full;
+        let depleted = tip_region_amount(&m, &|i| c0 - s.c[i]) / full;
         let u = m.surface_displacement_m(&s).unwrap();
         println!("V = {bias} V: depleted fraction of the tip region {depleted:.5}, u_z(0,0) = {u:.4e} m");
         assert!(depleted > last.0 && u < last.1, "monotone in the bias");
@@ -519,19 +519,11 @@ fn zero_flux_equilibrium_under_negative_half_a_volt() {
 fn accumulation_grows_with_bias_and_saturates() {
     let m = model(&lfp(), MeshOptions::coarse());
     let c0 = 0.1;
-    let region: Vec<bool> = m.mesh().nodes.iter().map(|p| p[0] < 1.0 + 1e-9 && p[1] > -1.0 - 1e-9).collect();
-    let masked = |f: &dyn Fn(usize) -> f64| {
-        State::from_concentration(
-            (0..region.len()).map(|i| if region[i] { f(i) } else { 0.0 }).collect(),
-            vec![0.0; region.len()],
-            0.0,
-        )
-    };
-    let room = m.amount(&masked(&|_| 1.0 - c0));
+    let room = tip_region_amount(&m, &|_| 1.0 - c0);
     let mut last = (0.0, 0.0, 0usize);
     for bias in [-0.1, -0.3, -1.0, -3.0] {
         let s = run(&m, m.equilibrium_state(), bias, 0.1, 10);
-        let added = m.amount(&masked(&|i| s.c[i] - c0)) / room;
+        let added = tip_region_amount(&m, &|i| s.c[i] - c0) / room;
         let saturated = s.vacancy().iter().filter(|v| **v < 1e-3).count();
         let u = m.surface_displacement_m(&s).unwrap();
         println!(
