@@ -380,6 +380,20 @@ fn zero_flux_equilibrium_at_half_a_volt() {
     assert!(s1 < 1e-8 && s2 < 1e-8);
 }
 
+/// Ten steps of Δt̂ = 0.1 at `bias` from `s0`: the final state, the coupling iterations of each step and the
+/// wall time per step, s.
+fn ten_counted_steps(m: &TipModel, s0: &State, bias: f64) -> (State, Vec<usize>, f64) {
+    let mut s = s0.clone();
+    let mut iters = Vec::new();
+    let t = std::time::Instant::now();
+    for _ in 0..10 {
+        let (next, k) = m.step_counted(&s, bias, 0.1 * m.time_unit_s()).unwrap();
+        iters.push(k);
+        s = next;
+    }
+    (s, iters, t.elapsed().as_secs_f64() / 10.0)
+}
+
 /// ∫ f r dr dz over the tip region r < L, z > −L (nodal field `f`, zero elsewhere): with the lumped (diagonal)
 /// mass, `amount()` of a masked field is the region's share exactly.
 fn tip_region_amount(m: &TipModel, f: &dyn Fn(usize) -> f64) -> f64 {
@@ -450,15 +464,7 @@ fn strong_accumulation_steps_stay_in_range() {
         let s0 = m.equilibrium_state();
         let a0 = m.amount(&s0);
         for bias in [-1.0, -3.0] {
-            let mut s = s0.clone();
-            let mut iters = Vec::new();
-            let t = std::time::Instant::now();
-            for _ in 0..10 {
-                let (next, k) = m.step_counted(&s, bias, 0.1 * m.time_unit_s()).unwrap();
-                iters.push(k);
-                s = next;
-            }
-            let per_step = t.elapsed().as_secs_f64() / 10.0;
+            let (s, iters, per_step) = ten_counted_steps(&m, &s0, bias);
             let vac = s.vacancy();
             let min_vac = vac.iter().cloned().fold(f64::MAX, f64::min);
             let (lo, _) = c_range(&s);
@@ -573,15 +579,7 @@ fn iteration_counts_at_plus_minus_one_volt() {
     let s0 = m.equilibrium_state();
     let a0 = m.amount(&s0);
     for bias in [1.0, -1.0] {
-        let mut s = s0.clone();
-        let mut iters = Vec::new();
-        let t = std::time::Instant::now();
-        for _ in 0..10 {
-            let (next, k) = m.step_counted(&s, bias, 0.1 * m.time_unit_s()).unwrap();
-            iters.push(k);
-            s = next;
-        }
-        let per_step = t.elapsed().as_secs_f64() / 10.0;
+        let (s, iters, per_step) = ten_counted_steps(&m, &s0, bias);
         let err = amount_error(&m, a0, &[&s]);
         println!(
             "default mesh ({} nodes), V = {bias} V: iterations per step {iters:?}, {per_step:.3} s/step, amount error {err:.1e}",
