@@ -3,6 +3,7 @@
 //! magic bytes first, extension second.
 
 mod error;
+pub mod hdf5;
 pub mod ibw;
 pub mod jpk;
 pub mod nanoscope;
