@@ -1,5 +1,5 @@
-//! `vegard simulate esm --preset ceria|lifepo4 --experiment KIND --json OUT [--set KEY=VALUE ...]
-//! [--config esm.toml] [--out DIR] [--mesh coarse|default]`: the virtual ESM experiments of
+//! `vegard simulate esm --preset ceria|lifepo4 --experiment KIND --json OUT [--nsid OUT.h5]
+//! [--set KEY=VALUE ...] [--config esm.toml] [--out DIR] [--mesh coarse|default]`: the virtual ESM experiments of
 //! seed 000 (`vegard::sim::esm::experiments`), written in the shared ESM data model.
 //!
 //! The JSON holds `experiment`, `preset`, `mesh`, `params` (every model parameter, SI), `settings`
@@ -7,12 +7,17 @@
 //! measurement produces, e.g. `bias_v`/`amplitude_m` per pulse, `time_s`/`amplitude_m`/`tau_s`,
 //! `frequency_hz`/`amplitude_m`/`phase_deg`), `summary` (the experiment's numbers without the
 //! data) and `provenance`.
+//!
+//! `--nsid` (and `result.h5` under `--out`) holds the `data` records as NSID HDF5
+//! (`vegard::io::nsid`, docs/nsid.md), the rest as JSON text attributes of the root group
+//! (`mesh_json`, `params_json`, `settings_json`, `summary_json`, `provenance_json`).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use vegard::data::esm::{EsmData, PulseState};
+use vegard::io::hdf5::AttrValue;
 use vegard::provenance::Provenance;
 use vegard::render::{CurvePlot, MapStyle, Report, Series, SeriesStyle, curve_plot, map_png, write_atomic};
 use vegard::sim::esm::experiments::amplitude::{self, AmplitudeSettings};
@@ -46,6 +51,9 @@ pub struct EsmArgs {
     /// Write the result (shared ESM data model) as JSON here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write the result's data records as an NSID HDF5 file here (pycroscopy pyNSID layout).
+    #[arg(long)]
+    pub nsid: Option<PathBuf>,
     /// Override a model parameter, SI units, e.g. --set diffusivity=1e-14 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
@@ -53,7 +61,8 @@ pub struct EsmArgs {
     /// (settings of the experiment). Flags win over the file.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Write PNG figures, an HTML report and the JSON into this directory.
+    /// Write PNG figures, an HTML report, the JSON and the NSID file (result.h5) into this
+    /// directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Mesh: coarse (h = 0.1 L under the tip) or default (h = 0.05 L).
@@ -455,8 +464,8 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
 
 fn run_esm(args: EsmArgs) -> Result<()> {
     let s = setup(&args)?;
-    if args.json.is_none() && args.out.is_none() {
-        eprintln!("note: neither --json nor --out given: printing a summary only");
+    if args.json.is_none() && args.nsid.is_none() && args.out.is_none() {
+        eprintln!("note: none of --json, --nsid, --out given: printing a summary only");
     }
     let bar = progress_bar(args.quiet, &s.experiment);
     let progress = |done: usize, total: usize| {
@@ -488,8 +497,30 @@ fn run_esm(args: EsmArgs) -> Result<()> {
     if let Some(json) = &args.json {
         write_atomic(json, &bytes).with_context(|| format!("writing {}", json.display()))?;
     }
+    let nsid = || -> Result<Vec<u8>> {
+        // The records as NSID; the run's context as JSON text attributes on the root group.
+        let mut root = vec![
+            ("experiment".to_string(), AttrValue::Str(s.experiment.clone())),
+            ("preset".to_string(), AttrValue::Str(s.preset.clone())),
+        ];
+        for (k, v) in [
+            ("mesh", serde_json::to_value(s.mesh)?),
+            ("params", serde_json::to_value(&s.params)?),
+            ("settings", outcome.settings.clone()),
+            ("summary", outcome.summary.clone()),
+            ("provenance", serde_json::to_value(&prov)?),
+        ] {
+            root.push((format!("{k}_json"), AttrValue::Str(serde_json::to_string(&v)?)));
+        }
+        Ok(vegard::io::nsid::esm_bytes(&outcome.data, &root)?)
+    };
+    if let Some(path) = &args.nsid {
+        write_atomic(path, &nsid()?).with_context(|| format!("writing {}", path.display()))?;
+    }
     if let Some(dir) = &args.out {
         write_products(dir, &s, &outcome, &bytes)?;
+        let p = dir.join("result.h5");
+        write_atomic(&p, &nsid()?).with_context(|| format!("writing {}", p.display()))?;
         eprintln!("products in {} (open report.html)", dir.display());
     }
     Ok(())

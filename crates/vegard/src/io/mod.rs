@@ -7,6 +7,7 @@ pub mod hdf5;
 pub mod ibw;
 pub mod jpk;
 pub mod nanoscope;
+pub mod nsid;
 pub mod registry;
 pub mod text;
 pub mod vegard_curves;
