@@ -28,6 +28,8 @@
 pub mod checksum;
 mod encode;
 #[cfg(test)]
+pub(crate) mod read;
+#[cfg(test)]
 mod tests;
 
 use std::path::Path;
