@@ -2,6 +2,7 @@
 """Cross-check vegard's NSID files (our own HDF5 writer) against h5py and pyNSID/sidpy.
 
 Usage:  python nsid_check.py RESULT.json RESULT.h5 [RESULT2.json RESULT2.h5 ...]
+        python nsid_check.py --sample SAMPLE.h5   (the writer's test file, see below)
 
 The pairs come from `vegard simulate esm ... --json R.json --nsid R.h5` (or `--out DIR`:
 DIR/result.json, DIR/result.h5). For every `data` record of the JSON the script checks
@@ -13,6 +14,11 @@ DIR/result.json, DIR/result.h5). For every `data` record of the JSON the script 
 2. with pyNSID: `check_if_main` accepts every main dataset, `get_all_main` finds all of them,
    and `read_h5py_dataset` returns a sidpy.Dataset with the right units, quantity, data type,
    dimension values/units/quantity/dimension type and the `metadata` dict.
+
+`--sample` checks the file the Rust unit test `io::hdf5::tests::write_sample_for_external_check`
+writes when VEGARD_HDF5_SAMPLE=SAMPLE.h5 is set (every writer feature: rank 0-2, i64, empty
+dataset, NaN, UTF-8/empty/fixed strings, numeric arrays, 2 scales), and SAMPLE.h5.many.h5
+(20 links, 21 attributes, three 1 MB strings in three heap collections).
 
 Prints one line per record and "ALL OK" at the end; exits 1 on the first failure.
 Environment used for docs (bench/README.md): python -m venv /work/venv-nsid &&
@@ -117,6 +123,7 @@ def check_pair(json_path, h5_path):
                 check(d.dtype == np.int64 and np.array_equal(d[()], values), f"{d.name} int values")
             else:
                 check(d.dtype == np.float64 and bits_equal(d[()], values), f"{d.name} bit-identical to JSON")
+            check(len(d.attrs) == len(list(d.attrs)), f"{d.name}: H5Oget_info attribute count")
             for k, v in [("units", units), ("quantity", quantity), ("data_type", dtype)]:
                 check(d.attrs[k] == v, f"{d.name} attribute {k} = {d.attrs[k]!r}, expected {v!r}")
             for k, (dn, dv, du, dt) in enumerate(dims):
@@ -148,7 +155,34 @@ def check_pair(json_path, h5_path):
     return n_main
 
 
+def check_sample(path):
+    f = h5py.File(path, "r")
+    check(dict(f.attrs) == {"title": "vegard HDF5 sample — µm", "empty": ""}, "root attributes")
+    c = f["Measurement_000/Channel_000"]
+    check(list(c) == sorted(["image", "y", "x", "count", "scalar", "empty"]), f"members {list(c)}")
+    img = c["image"]
+    check(bits_equal(img[()], np.array([[1, 2, 3], [4, 5, np.nan]])), "image values")
+    check(c["count"].dtype == np.int64 and list(c["count"][()]) == [-1, 0, 2**63 - 1], "i64 values")
+    check(c["scalar"].shape == () and c["scalar"][()] == 42.0, "scalar dataset")
+    check(c["empty"].shape == (0,), "empty dataset")
+    a = img.attrs
+    check(len(a) == 9, f"9 attributes on image (H5Oget_info), got {len(a)}")
+    check(a["units"] == "m" and a["f"] == 2.5 and a["i"] == -7 and a["fixed"] == b"abc", "scalar attributes")
+    check(list(a["fs"]) == [1.0, -2.0] and list(a["is"]) == [3, 4, 5], "array attributes")
+    check(list(a["ss"]) == ["a", "", "ç"], "string array attribute")
+    for k, n in [(0, "y"), (1, "x")]:
+        check(img.dims[k].label == n and img.dims[k][0].name == c[n].name, f"scale {n} on dim {k}")
+        check(h5py.h5ds.is_attached(img.id, c[n].id, k), f"{n} attached")
+    g = h5py.File(path + ".many.h5", "r")
+    check(len(g) == 20 and len(g.attrs) == 21 and g.attrs["a19"] == 19, "20 links, 21 attributes")
+    check([s[:1] * len(s) == s and len(s) for s in g.attrs["big"]] == [10**6] * 3, "three 1 MB strings")
+    print(f"{path} (+ .many.h5): sample OK")
+
+
 def main(args):
+    if len(args) == 2 and args[0] == "--sample":
+        check_sample(args[1])
+        return
     if len(args) % 2 or not args:
         raise SystemExit(__doc__)
     total = 0

@@ -33,8 +33,11 @@ const MSG_LINK: u8 = 0x06;
 const MSG_LAYOUT: u8 = 0x08;
 const MSG_GROUP_INFO: u8 = 0x0A;
 const MSG_ATTRIBUTE: u8 = 0x0C;
+const MSG_ATTRIBUTE_INFO: u8 = 0x15;
 /// Header message flag bit 0: "message data is constant".
 const MSG_CONSTANT: u8 = 0x01;
+/// Header message flag bit 2: "message must not be shared" (how the library marks Attribute Info).
+const MSG_DONT_SHARE: u8 = 0x04;
 
 // ---- datatypes (§IV.A.2.d), version 1 unless noted -------------------------------------------
 
@@ -405,7 +408,7 @@ fn object_header(b: &H5Builder, p: &Plan, i: usize, a: &Addrs) -> Result<Vec<u8>
             }
         }
         Kind::Dataset(d) => {
-            message(&mut msgs, MSG_DATASPACE, MSG_CONSTANT, &dataspace(&d.shape), "dataspace")?;
+            message(&mut msgs, MSG_DATASPACE, 0, &dataspace(&d.shape), "dataspace")?;
             let dt = match d.data {
                 Data::F64(_) => dt_f64(),
                 Data::I64(_) => dt_int(8, true),
@@ -423,6 +426,15 @@ fn object_header(b: &H5Builder, p: &Plan, i: usize, a: &Addrs) -> Result<Vec<u8>
         }
     }
     let attrs = &p.attrs[i];
+    if !attrs.is_empty() || matches!(o.kind, Kind::Dataset(_)) {
+        // Attribute Info v0 (§IV.A.2.v): compact storage (no fractal heap, no name index). The
+        // library counts a version-2 header's attributes through this message (H5Oget_info
+        // reports 0 attributes without it), and writes it to every dataset it creates.
+        let mut ai = vec![0u8, 0];
+        ai.extend(UNDEF.to_le_bytes());
+        ai.extend(UNDEF.to_le_bytes());
+        message(&mut msgs, MSG_ATTRIBUTE_INFO, MSG_DONT_SHARE, &ai, "attribute info")?;
+    }
     for attr in attrs {
         message(&mut msgs, MSG_ATTRIBUTE, 0, &attribute(attr, a)?, &format!("attribute `{}`", attr.name))?;
     }

@@ -200,7 +200,7 @@ impl<'a> File<'a> {
         let end = at + chunk;
         assert_eq!(u32_at(b, end), metadata_checksum(&b[a..end]), "object header checksum at {addr}");
         let mut o = Obj { addr, links: Vec::new(), shape: None, data: None, attrs: BTreeMap::new() };
-        let (mut dt, mut layout) = (None, None);
+        let (mut dt, mut layout, mut ainfo) = (None, None, false);
         while at < end {
             let (kind, size) = (b[at], u16_at(b, at + 1) as usize);
             let m = &b[at + 4..at + 4 + size];
@@ -230,6 +230,10 @@ impl<'a> File<'a> {
                     layout = Some((u64_at(m, 2), u64_at(m, 10)));
                 }
                 0x0A => {}
+                0x15 => {
+                    assert_eq!(m, &[[0u8, 0].as_slice(), &[0xff; 16]].concat()[..], "compact attribute info");
+                    ainfo = true;
+                }
                 0x0C => {
                     assert_eq!(&m[..2], &[3, 0]);
                     let (nl, tl, sl) = (u16_at(m, 2) as usize, u16_at(m, 4) as usize, u16_at(m, 6) as usize);
@@ -246,6 +250,7 @@ impl<'a> File<'a> {
             at += 4 + size;
         }
         assert_eq!(at, end);
+        assert!(ainfo || (o.attrs.is_empty() && o.shape.is_none()), "attribute info message present");
         if let (Some(dt), Some(shape), Some((addr, size))) = (dt, &o.shape, layout) {
             let n = shape.iter().product::<u64>() as usize;
             assert_eq!(size as usize, 8 * n);

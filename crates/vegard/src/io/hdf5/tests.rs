@@ -33,7 +33,8 @@ pub(super) fn sample() -> H5Builder {
 
 #[test]
 fn write_sample_for_external_check() {
-    // Written for bench/nsid_check.py (`VEGARD_HDF5_SAMPLE=path cargo test ...`); no-op otherwise.
+    // Written for bench/nsid_check.py --sample (`VEGARD_HDF5_SAMPLE=path cargo test -p vegard --lib
+    // io::hdf5`, which also writes `path.many.h5`); no-op otherwise.
     if let Ok(p) = std::env::var("VEGARD_HDF5_SAMPLE") {
         sample().write(std::path::Path::new(&p)).unwrap();
     }
@@ -111,6 +112,9 @@ fn large_counts_use_phase_change_fields_and_several_heap_collections() {
     }
     b.attr(root, "big", AttrValue::Strs(big.clone())).unwrap();
     let bytes = b.to_bytes().unwrap();
+    if let Ok(p) = std::env::var("VEGARD_HDF5_SAMPLE") {
+        b.write(std::path::Path::new(&format!("{p}.many.h5"))).unwrap();
+    }
     assert_eq!(bytes.windows(4).filter(|w| w == b"GCOL").count(), 3, "one collection per 1 MB string");
     let f = File::open(&bytes);
     let r = f.at("");
