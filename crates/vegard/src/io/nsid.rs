@@ -418,3 +418,128 @@ pub fn write_esm(path: &Path, data: &[EsmData], root_attrs: &[(String, AttrValue
     let bytes = esm_bytes(data, root_attrs).map_err(|e| IoError::new(path, e.to_string()))?;
     crate::render::write_atomic(path, &bytes).map_err(|e| IoError::new(path, format!("cannot write: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::esm::{FrequencyResponse, Relaxation};
+    use crate::io::hdf5::read::{File, Value};
+
+    fn relaxation() -> Relaxation {
+        let mut r = Relaxation::new(EsmSource::Simulation);
+        r.time_s = vec![0.0, 0.5, 1.0, 1.5];
+        r.amplitude_m = vec![1e-12, 2e-12, f64::NAN, 3.5e-12];
+        r.bias_v = vec![0.0, 1.0, 1.0, 0.0];
+        r.tau_s = Some(0.25);
+        r.metadata.set_number("tip_radius", 2.5e-8, Some("m"));
+        r.metadata.set_text("note", "synthetic");
+        r
+    }
+
+    /// The pyNSID layout: Measurement_000/Channel_<j>/<name>/<name>, the dimension scale beside
+    /// it, the attributes `check_if_main` needs, bit-identical values (NaN kept), metadata groups.
+    #[test]
+    fn relaxation_layout_and_values() {
+        let bytes = esm_bytes(&[EsmData::Relaxation(relaxation())], &[("experiment".into(), AttrValue::Str("x".into()))])
+            .unwrap();
+        let f = File::open(&bytes);
+        assert_eq!(f.at("").str_attr("experiment"), "x");
+        let m = f.at("Measurement_000");
+        assert_eq!(m.str_attr("kind"), "relaxation");
+        assert_eq!(m.links.len(), 2, "amplitude and bias channels (no phase)");
+        let g = f.at("Measurement_000/Channel_000/amplitude");
+        let names: Vec<String> = g.links.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(names, ["amplitude", "time", "metadata", "original_metadata"]);
+        let main = f.at("Measurement_000/Channel_000/amplitude/amplitude");
+        for (k, v) in [
+            ("quantity", "ESM amplitude"),
+            ("units", "m"),
+            ("data_type", "LINE_PLOT"),
+            ("modality", MODALITY),
+            ("source", "simulation"),
+            ("main_data_name", "ESM amplitude"),
+            ("pyNSID_version", PYNSID_VERSION),
+        ] {
+            assert_eq!(main.str_attr(k), v, "{k}");
+        }
+        match &main.data {
+            Some(Value::F64(v)) => {
+                let want = relaxation().amplitude_m;
+                assert!(v.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()), "{v:?}");
+            }
+            d => panic!("{d:?}"),
+        }
+        let time = f.at("Measurement_000/Channel_000/amplitude/time");
+        assert_eq!(time.data, Some(Value::F64(relaxation().time_s)));
+        for (k, v) in [("name", "time"), ("units", "s"), ("quantity", "time"), ("dimension_type", "TEMPORAL")] {
+            assert_eq!(time.str_attr(k), v, "{k}");
+        }
+        assert_eq!(main.attrs["DIMENSION_LIST"].value, Value::RefSeqs(vec![vec![time.addr]]));
+        assert_eq!(main.attrs["DIMENSION_LABELS"].value, Value::Str(vec!["time".into()]));
+        assert_eq!(time.attrs["REFERENCE_LIST"].value, Value::RefList(vec![(main.addr, 0)]));
+        let md = f.at("Measurement_000/Channel_000/amplitude/metadata");
+        assert_eq!(md.attrs["tau_s"].value, Value::F64(vec![0.25]));
+        let om = f.at("Measurement_000/Channel_001/bias/original_metadata");
+        assert_eq!(om.attrs["tip_radius"].value, Value::F64(vec![2.5e-8]));
+        assert_eq!(om.str_attr("tip_radius.unit"), "m");
+        assert_eq!(om.str_attr("note"), "synthetic");
+    }
+
+    /// A map: (ny, nx) row-major image, y then x pixel-centre axes in m, and the validity mask.
+    #[test]
+    fn map_dimensions_follow_the_row_major_layout() {
+        let mut im = Image::new("amplitude", "m", 3, 2);
+        im.size_m = Some((3e-6, 1e-6));
+        for (i, v) in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0].into_iter().enumerate() {
+            im.set(i % 3, i / 3, v, i != 4);
+        }
+        let map = crate::data::esm::EsmMap {
+            source: EsmSource::File("scan.ibw".into()),
+            amplitude: im,
+            phase: None,
+            ac_amplitude_v: Some(1.0),
+            ac_frequency_hz: None,
+            metadata: Metadata::default(),
+            provenance: None,
+        };
+        let bytes = esm_bytes(&[EsmData::Map(map)], &[]).unwrap();
+        let f = File::open(&bytes);
+        let main = f.at("Measurement_000/Channel_000/amplitude/amplitude");
+        assert_eq!(main.shape.as_deref(), Some(&[2u64, 3][..]));
+        assert_eq!(main.str_attr("data_type"), "IMAGE");
+        assert_eq!(main.str_attr("source"), "scan.ibw");
+        let y = f.at("Measurement_000/Channel_000/amplitude/y");
+        let x = f.at("Measurement_000/Channel_000/amplitude/x");
+        assert_eq!(y.data, Some(Value::F64(vec![0.25e-6, 0.75e-6])));
+        assert_eq!(x.data, Some(Value::F64(vec![0.5e-6, 1.5e-6, 2.5e-6])));
+        assert_eq!(main.attrs["DIMENSION_LIST"].value, Value::RefSeqs(vec![vec![y.addr], vec![x.addr]]));
+        let valid = f.at("Measurement_000/Channel_001/amplitude_valid/amplitude_valid");
+        assert_eq!(valid.data, Some(Value::I64(vec![1, 1, 1, 1, 0, 1])));
+    }
+
+    #[test]
+    fn inconsistent_records_are_refused_with_the_column_named() {
+        let mut r = relaxation();
+        r.bias_v.pop();
+        let e = esm_bytes(&[EsmData::Relaxation(r)], &[]).unwrap_err();
+        assert!(e.0.contains("bias_v") && e.0.contains("expected 4"), "{e}");
+        let fr = FrequencyResponse {
+            source: EsmSource::Synthetic,
+            frequency_hz: vec![1.0, -2.0],
+            amplitude_m: vec![1.0, 2.0],
+            phase_deg: vec![0.0, 1.0],
+            dc_bias_v: None,
+            ac_amplitude_v: None,
+            metadata: Metadata::default(),
+            provenance: None,
+        };
+        let e = esm_bytes(&[EsmData::FrequencyResponse(fr)], &[]).unwrap_err();
+        assert!(e.0.contains("frequency_hz"), "{e}");
+        let dir = std::env::temp_dir().join(format!("vegard-nsid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("f"), b"x").unwrap();
+        let e = write_esm(&dir.join("f").join("r.h5"), &[EsmData::Relaxation(relaxation())], &[]).unwrap_err();
+        assert!(e.to_string().contains("r.h5"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
