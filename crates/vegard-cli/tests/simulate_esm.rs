@@ -86,8 +86,13 @@ fn spectroscopy_json_contract_and_products() {
         assert!(r["state"].as_array().unwrap().iter().all(|s| s == "off"));
     }
     assert!(v["summary"]["opening_vs_period"]["opening_m"].is_array());
-    for f in ["report.html", "result.json", "loops_p1s.png", "loops_p4s.png", "opening_vs_period.png"] {
+    for f in ["report.html", "result.json", "result.h5", "loops_p1s.png", "loops_p4s.png", "opening_vs_period.png"] {
         assert!(out.join(f).is_file(), "missing product {f}");
+    }
+    let h5 = std::fs::read(out.join("result.h5")).unwrap();
+    assert_eq!(&h5[..8], b"\x89HDF\r\n\x1a\n", "result.h5 is HDF5");
+    for name in ["Measurement_000", "Measurement_001", "Channel_005", "amplitude", "DIMENSION_LIST"] {
+        assert!(h5.windows(name.len()).any(|w| w == name.as_bytes()), "result.h5 lacks {name}");
     }
 }
 
@@ -98,13 +103,29 @@ fn frequency_json_contract() {
     let cfg = d.join("esm.toml");
     std::fs::write(&cfg, "experiment = \"frequency\"\n[settings]\npoints = 5\n").unwrap();
     let json = d.join("f.json");
+    let h5 = d.join("f.h5");
     run_ok(
         vegard()
             .args(["simulate", "esm", "--mesh", "coarse", "--quiet", "--config"])
             .arg(&cfg)
             .arg("--json")
-            .arg(&json),
+            .arg(&json)
+            .arg("--nsid")
+            .arg(&h5),
     );
+    let bytes = std::fs::read(&h5).unwrap();
+    assert_eq!(&bytes[..8], b"\x89HDF\r\n\x1a\n", "--nsid writes HDF5");
+    // An NSID path that cannot be created (its parent is a file) fails naming the file.
+    let out = vegard()
+        .args(["simulate", "esm", "--mesh", "coarse", "--quiet", "--config"])
+        .arg(&cfg)
+        .arg("--nsid")
+        .arg(json.join("x.h5"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("x.h5"), "{e}");
     let v = read_json(&json);
     let r = &v["data"][0];
     assert_eq!(r["kind"], "frequency_response");
