@@ -440,8 +440,9 @@ mod tests {
     /// it, the attributes `check_if_main` needs, bit-identical values (NaN kept), metadata groups.
     #[test]
     fn relaxation_layout_and_values() {
-        let bytes = esm_bytes(&[EsmData::Relaxation(relaxation())], &[("experiment".into(), AttrValue::Str("x".into()))])
-            .unwrap();
+        let bytes =
+            esm_bytes(&[EsmData::Relaxation(relaxation())], &[("experiment".into(), AttrValue::Str("x".into()))])
+                .unwrap();
         let f = File::open(&bytes);
         assert_eq!(f.at("").str_attr("experiment"), "x");
         let m = f.at("Measurement_000");

@@ -176,9 +176,11 @@ impl Plan {
             AttrValue::FixedAscii(s) => fixed_ascii(name, s)?,
             AttrValue::F64(x) => (dt_f64(), ds_scalar(), AttrData::Raw(x.to_le_bytes().to_vec())),
             AttrValue::I64(x) => (dt_int(8, true), ds_scalar(), AttrData::Raw(x.to_le_bytes().to_vec())),
-            AttrValue::F64s(v) => {
-                (dt_f64(), ds_simple(&[v.len() as u64]), AttrData::Raw(v.iter().flat_map(|x| x.to_le_bytes()).collect()))
-            }
+            AttrValue::F64s(v) => (
+                dt_f64(),
+                ds_simple(&[v.len() as u64]),
+                AttrData::Raw(v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            ),
             AttrValue::I64s(v) => (
                 dt_int(8, true),
                 ds_simple(&[v.len() as u64]),

@@ -143,8 +143,12 @@ impl<'a> File<'a> {
 
     fn values(&self, dt: &Dt, n: usize, raw: &[u8]) -> Value {
         match dt {
-            Dt::F64 => Value::F64((0..n).map(|i| f64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap())).collect()),
-            Dt::I64 => Value::I64((0..n).map(|i| i64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap())).collect()),
+            Dt::F64 => {
+                Value::F64((0..n).map(|i| f64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap())).collect())
+            }
+            Dt::I64 => {
+                Value::I64((0..n).map(|i| i64::from_le_bytes(raw[8 * i..8 * i + 8].try_into().unwrap())).collect())
+            }
             Dt::Fixed(s) => Value::Fixed(
                 (0..n)
                     .map(|i| {
@@ -174,9 +178,9 @@ impl<'a> File<'a> {
                     })
                     .collect(),
             ),
-            Dt::RefList => Value::RefList(
-                (0..n).map(|i| (u64_at(raw, 16 * i), u32_at(raw, 16 * i + 8) as i32)).collect(),
-            ),
+            Dt::RefList => {
+                Value::RefList((0..n).map(|i| (u64_at(raw, 16 * i), u32_at(raw, 16 * i + 8) as i32)).collect())
+            }
         }
     }
 
