@@ -31,10 +31,45 @@ pub(super) fn sample() -> H5Builder {
     b
 }
 
+/// The smallest file with a dimension scale: `/d` = [1.5, −2.0] (units "m") with scale `/x` =
+/// [0, 1] on dimension 0. Written for `golden_minimal_file` when VEGARD_HDF5_GOLDEN is set.
+fn minimal() -> H5Builder {
+    let mut b = H5Builder::new();
+    let root = b.root();
+    let d = b.dataset(root, "d", &[2], Data::F64(vec![1.5, -2.0])).unwrap();
+    let x = b.dataset(root, "x", &[2], Data::F64(vec![0.0, 1.0])).unwrap();
+    b.attr(d, "units", AttrValue::Str("m".into())).unwrap();
+    b.make_scale(x, "x").unwrap();
+    b.attach_scale(d, 0, x, "x").unwrap();
+    b
+}
+
+#[test]
+fn golden_minimal_file() {
+    // Byte-exact regression: this SHA-256 is of the file h5py 3.16 / HDF5 2.0.0 read as
+    // d = [1.5, -2.0], d.attrs["units"] == "m", d.dims[0][0] == f["x"], d.dims[0].label == "x"
+    // (checked 2026-11-30). A deliberate format change must be re-validated with h5py the same
+    // way (VEGARD_HDF5_GOLDEN=path cargo test -p vegard --lib golden) before updating it.
+    use sha2::{Digest, Sha256};
+    let bytes = minimal().to_bytes().unwrap();
+    if let Ok(p) = std::env::var("VEGARD_HDF5_GOLDEN") {
+        std::fs::write(p, &bytes).unwrap();
+    }
+    let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(bytes.len(), GOLDEN_LEN);
+    assert_eq!(hex, GOLDEN_SHA256);
+    assert_eq!(minimal().to_bytes().unwrap(), bytes, "deterministic");
+}
+
+const GOLDEN_LEN: usize = 4888;
+const GOLDEN_SHA256: &str = "693f793ff7561430bfada04fa6d5bcfded43e3fcd792e2d6e08a8ed470b45380";
+
 #[test]
 fn write_sample_for_external_check() {
-    // Written for bench/nsid_check.py --sample (`VEGARD_HDF5_SAMPLE=path cargo test -p vegard --lib
-    // io::hdf5`, which also writes `path.many.h5`); no-op otherwise.
+    // The sample parses with our reader; with VEGARD_HDF5_SAMPLE=path it is also written there for
+    // bench/nsid_check.py --sample (together with `path.many.h5`, see the test below).
+    let bytes = sample().to_bytes().unwrap();
+    File::open(&bytes).at("Measurement_000/Channel_000/image");
     if let Ok(p) = std::env::var("VEGARD_HDF5_SAMPLE") {
         sample().write(std::path::Path::new(&p)).unwrap();
     }
