@@ -157,7 +157,9 @@ def check_pair(json_path, h5_path):
 
 def check_sample(path):
     f = h5py.File(path, "r")
-    check(dict(f.attrs) == {"title": "vegard HDF5 sample — µm", "empty": ""}, "root attributes")
+    check(dict(f.attrs) == {"title": "vegard HDF5 sample — µm", "empty": "", "µ_key": 1e-6},
+          f"root attributes {dict(f.attrs)}")
+    check(sorted(f) == sorted(["grüppe", "n" * 300, "Measurement_000"]), f"root members {list(f)}")
     c = f["Measurement_000/Channel_000"]
     check(list(c) == sorted(["image", "y", "x", "count", "scalar", "empty"]), f"members {list(c)}")
     img = c["image"]

@@ -7,6 +7,10 @@ pub(super) fn sample() -> H5Builder {
     let root = b.root();
     b.attr(root, "title", AttrValue::Str("vegard HDF5 sample — µm".into())).unwrap();
     b.attr(root, "empty", AttrValue::Str(String::new())).unwrap();
+    // Non-ASCII names (UTF-8 character-set fields) and a link name above 255 bytes (2-byte length).
+    b.attr(root, "µ_key", AttrValue::F64(1e-6)).unwrap();
+    b.group(root, "grüppe").unwrap();
+    b.group(root, &"n".repeat(300)).unwrap();
     let g = b.group(root, "Measurement_000").unwrap();
     let c = b.group(g, "Channel_000").unwrap();
     let img = b.dataset(c, "image", &[2, 3], Data::F64(vec![1.0, 2.0, 3.0, 4.0, 5.0, f64::NAN])).unwrap();
@@ -96,6 +100,9 @@ fn sample_round_trips_through_our_reader() {
     let root = f.at("");
     assert_eq!(root.str_attr("title"), "vegard HDF5 sample — µm");
     assert_eq!(root.str_attr("empty"), "");
+    assert_eq!(root.attrs["µ_key"].value, Value::F64(vec![1e-6]));
+    let top: Vec<String> = root.links.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(top, ["grüppe".to_string(), "n".repeat(300), "Measurement_000".into()]);
     let c = "Measurement_000/Channel_000";
     let names: Vec<String> = f.at(c).links.into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["image", "y", "x", "count", "scalar", "empty"]);
