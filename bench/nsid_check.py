@@ -175,6 +175,10 @@ def check_sample(path):
     for k, n in [(0, "y"), (1, "x")]:
         check(img.dims[k].label == n and img.dims[k][0].name == c[n].name, f"scale {n} on dim {k}")
         check(h5py.h5ds.is_attached(img.id, c[n].id, k), f"{n} attached")
+    cnt = c["count"]
+    check(cnt.dims[0][0].name == c["x"].name and h5py.h5ds.is_attached(cnt.id, c["x"].id, 0), "shared scale x")
+    back = [(f[r[0]].name, int(r[1])) for r in c["x"].attrs["REFERENCE_LIST"]]
+    check(back == [(img.name, 1), (cnt.name, 0)], f"x REFERENCE_LIST dereferences to {back}")
     g = h5py.File(path + ".many.h5", "r")
     check(len(g) == 20 and len(g.attrs) == 21 and g.attrs["a19"] == 19, "20 links, 21 attributes")
     check([s[:1] * len(s) == s and len(s) for s in g.attrs["big"]] == [10**6] * 3, "three 1 MB strings")

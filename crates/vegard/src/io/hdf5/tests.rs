@@ -16,7 +16,7 @@ pub(super) fn sample() -> H5Builder {
     let img = b.dataset(c, "image", &[2, 3], Data::F64(vec![1.0, 2.0, 3.0, 4.0, 5.0, f64::NAN])).unwrap();
     let y = b.dataset(c, "y", &[2], Data::F64(vec![0.5e-6, 1.5e-6])).unwrap();
     let x = b.dataset(c, "x", &[3], Data::F64(vec![0.0, 1e-6, 2e-6])).unwrap();
-    b.dataset(c, "count", &[3], Data::I64(vec![-1, 0, i64::MAX])).unwrap();
+    let count = b.dataset(c, "count", &[3], Data::I64(vec![-1, 0, i64::MAX])).unwrap();
     b.dataset(c, "scalar", &[], Data::F64(vec![42.0])).unwrap();
     b.dataset(c, "empty", &[0], Data::F64(vec![])).unwrap();
     b.attr(img, "units", AttrValue::Str("m".into())).unwrap();
@@ -32,6 +32,7 @@ pub(super) fn sample() -> H5Builder {
     }
     b.attach_scale(img, 0, y, "y").unwrap();
     b.attach_scale(img, 1, x, "x").unwrap();
+    b.attach_scale(count, 0, x, "x").unwrap(); // one scale on two datasets
     b
 }
 
@@ -134,11 +135,13 @@ fn sample_round_trips_through_our_reader() {
     let (y, x) = (f.at(&format!("{c}/y")), f.at(&format!("{c}/x")));
     assert_eq!(a("DIMENSION_LIST"), Value::RefSeqs(vec![vec![y.addr], vec![x.addr]]));
     assert_eq!(a("DIMENSION_LABELS"), Value::Str(vec!["y".into(), "x".into()]));
-    for (s, name, dim) in [(&y, "y", 0), (&x, "x", 1)] {
+    let count = f.at(&format!("{c}/count"));
+    for (s, name, refs) in [(&y, "y", vec![(img.addr, 0)]), (&x, "x", vec![(img.addr, 1), (count.addr, 0)])] {
         assert_eq!(s.str_attr("CLASS"), "DIMENSION_SCALE");
         assert_eq!(s.str_attr("NAME"), name);
-        assert_eq!(s.attrs["REFERENCE_LIST"].value, Value::RefList(vec![(img.addr, dim)]));
+        assert_eq!(s.attrs["REFERENCE_LIST"].value, Value::RefList(refs));
     }
+    assert_eq!(count.attrs["DIMENSION_LIST"].value, Value::RefSeqs(vec![vec![x.addr]]));
 }
 
 #[test]
