@@ -77,6 +77,7 @@
 //! (3) BDF1 in time (first order). (4) [`TipModel::ac_response`] linearises in c and needs 0 < c < 1 in f64
 //! (states with 1 − c below 1e-16 are rejected as OutOfRange).
 
+use crate::numerics::gmres::gmres;
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
 use crate::sim::analytic::sphere_tip::SphereOverDielectric;
 use crate::sim::esm::params::EsmParams;
@@ -85,6 +86,7 @@ use crate::sim::fem::scalar;
 use crate::sim::fem::sparse::{CscMatrix, MatrixKind, Symbolic, Triplets};
 use crate::sim::fem::system::Constrained;
 use crate::sim::fem::{Boundary, CylinderSpec, FemError, Mesh, Order};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod small_signal;
 mod transport;
@@ -109,6 +111,31 @@ pub const C_FORM_MAX_LOGIT: f64 = 20.7;
 pub const LOGIT_MAX: f64 = 700.0;
 /// Growth factor of the substep length in [`TipModel::advance`].
 pub const ADVANCE_GROWTH: f64 = 1.5;
+
+/// Max |Δc| of a concentration-form Picard iterate below which it hands over to the coupled Newton–Krylov
+/// iteration in the logit (module doc).
+pub const C_FORM_HANDOVER: f64 = 1e-3;
+/// Largest GMRES forcing term (relative linear residual) of the Newton–Krylov step; it shrinks with the
+/// nonlinear residual, ‖G_k‖/‖G_0‖ times this, so the Newton iteration stays quadratic.
+pub const NEWTON_FORCING: f64 = 1e-2;
+/// Max |Δη| of an undamped iteration below which the logit iteration switches from the lagged-stress
+/// direction to the coupled Newton–Krylov direction.
+pub const KRYLOV_SWITCH: f64 = 0.5;
+/// GMRES iterations per Newton step (no restart below this).
+pub const KRYLOV_MAX_ITER: usize = 40;
+/// Size of the logit perturbation max |h v| of the forward-difference Jacobian–vector product (η is a
+/// log-variable: a relative perturbation of c or 1 − c; rounding error ~ ε|μ|/1e-7 ≲ 1e-7 relative).
+const JFNK_STEP: f64 = 1e-7;
+
+/// Outcome of the concentration-form Picard iteration.
+enum CForm {
+    /// Converged: (c, σ_h, iterations).
+    Converged(Vec<f64>, Vec<f64>, usize),
+    /// Close enough to hand over to the Newton–Krylov iteration: (c iterate, its max |Δc|, iterations).
+    Handover(Vec<f64>, f64, usize),
+    /// An iterate headed for c = 1 or left (0, 1), or no convergence: iterations spent.
+    GaveUp(usize),
+}
 
 /// What can go wrong building or stepping the tip model.
 #[derive(Debug, thiserror::Error)]
@@ -255,6 +282,8 @@ pub struct TipModel {
     elastic: Constrained,
     /// Node at (0, 0).
     origin: usize,
+    /// GMRES iterations spent by the Newton–Krylov steps so far (diagnostics, [`Self::krylov_iterations`]).
+    krylov_iterations: AtomicUsize,
 }
 
 impl TipModel {
@@ -312,7 +341,14 @@ impl TipModel {
             material,
             elastic,
             origin,
+            krylov_iterations: AtomicUsize::new(0),
         })
+    }
+
+    /// Total GMRES iterations (each one coupled residual and one preconditioner solve) of the Newton–Krylov
+    /// steps taken by this model so far (for benchmarks).
+    pub fn krylov_iterations(&self) -> usize {
+        self.krylov_iterations.load(Ordering::Relaxed)
     }
 
     pub fn mesh(&self) -> &Mesh {
@@ -420,6 +456,19 @@ impl TipModel {
 
     /// [`Self::step`], also returning the number of Newton iterations it took (for benchmarks).
     pub fn step_counted(&self, state: &State, bias_v: f64, dt_s: f64) -> Result<(State, usize), TipModelError> {
+        let (s, k, _) = self.step_traced(state, bias_v, dt_s)?;
+        Ok((s, k))
+    }
+
+    /// [`Self::step`], also returning the number of iterations and the max |Δη| of every iteration of the
+    /// logit Newton iteration that converged (empty if the concentration-form Picard iteration converged on
+    /// its own): the convergence history, for tests of the Newton–Krylov iteration.
+    pub fn step_traced(
+        &self,
+        state: &State,
+        bias_v: f64,
+        dt_s: f64,
+    ) -> Result<(State, usize, Vec<f64>), TipModelError> {
         if !(dt_s > 0.0 && dt_s.is_finite()) {
             return Err(TipModelError::Input { name: "dt_s", value: dt_s, expected: "finite and > 0" });
         }
@@ -447,21 +496,43 @@ impl TipModel {
         let beta = 0.5 * self.stress_stiffening();
         // First the concentration-form iteration (robust for depletion), if the state's 1 − c is well
         // represented next to 1 in f64; it gives up as soon as an iterate heads for c = 1.
-        if state.logit_c.iter().all(|&e| e < C_FORM_MAX_LOGIT)
-            && let Some(done) = self.step_c_form(state, &phi_hat, beta, dt)?
-        {
-            return Ok((State::from_concentration(done.0, done.1, state.time_s + dt_s), done.2));
+        let mut spent = 0;
+        if state.logit_c.iter().all(|&e| e < C_FORM_MAX_LOGIT) {
+            // The Picard iterates hand over to the coupled Newton–Krylov iteration (quadratic) once they move
+            // less than C_FORM_HANDOVER; if that fails, the plain Picard iteration is run to convergence.
+            match self.step_c_form(state, &phi_hat, beta, dt, Some(C_FORM_HANDOVER))? {
+                CForm::Converged(c, sigma, iterations) => {
+                    return Ok((State::from_concentration(c, sigma, state.time_s + dt_s), iterations, Vec::new()));
+                }
+                CForm::Handover(c, change, iterations) => {
+                    let start: Vec<f64> = c.iter().map(|&v| transport::logit(v)).collect();
+                    match self.step_logit(state, &start, &phi_hat, beta, dt, false, Some(change)) {
+                        Ok((eta, sigma, history)) => {
+                            let k = history.len();
+                            return Ok((State::from_logit(eta, sigma, state.time_s + dt_s), iterations + k, history));
+                        }
+                        Err(TipModelError::NotConverged { .. }) => {
+                            spent += iterations + PICARD_MAX_ITER;
+                            if let CForm::Converged(c, sigma, k) = self.step_c_form(state, &phi_hat, beta, dt, None)? {
+                                let out = State::from_concentration(c, sigma, state.time_s + dt_s);
+                                return Ok((out, spent + k, Vec::new()));
+                            }
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                CForm::GaveUp(iterations) => spent += iterations,
+            }
         }
         // Then the Newton iteration in the logit, with the full Jacobian from the start; if that fails, with
         // lagged mobilities first (a symmetric M-matrix Jacobian) and the full one near convergence. Each
         // path, when it converges, solves the same discrete equations (module doc).
-        let mut spent = 0;
         let mut failure = None;
         for picard_first in [false, true] {
-            match self.step_logit(state, &phi_hat, beta, dt, picard_first) {
-                Ok((eta, sigma, iterations)) => {
+            match self.step_logit(state, &state.logit_c, &phi_hat, beta, dt, picard_first, None) {
+                Ok((eta, sigma, history)) => {
                     let out = State::from_logit(eta, sigma, state.time_s + dt_s);
-                    return Ok((out, spent + iterations));
+                    return Ok((out, spent + history.len(), history));
                 }
                 Err(e @ TipModelError::NotConverged { .. }) => {
                     spent += PICARD_MAX_ITER;
@@ -475,25 +546,36 @@ impl TipModel {
 
     /// The Newton iteration of the transport step in the logit η (module doc); σ_h is lagged (staggered).
     /// `picard_first`: start with lagged mobilities and switch to the full Jacobian once max |Δη| <
-    /// [`NEWTON_SWITCH`]. Returns (η, σ_h, iterations).
+    /// [`NEWTON_SWITCH`]. Returns (η, σ_h, max |Δη| of each iteration).
     #[allow(clippy::type_complexity)]
     fn step_logit(
         &self,
         state: &State,
+        start: &[f64],
         phi_hat: &[f64],
         beta: f64,
         dt: f64,
         picard_first: bool,
-    ) -> Result<(Vec<f64>, Vec<f64>, usize), TipModelError> {
+        krylov_from_start: Option<f64>,
+    ) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), TipModelError> {
         let n = self.mesh.n_nodes();
         let su = self.stress_unit_pa();
-        let mut eta = state.logit_c.clone();
+        let mut history = Vec::new();
+        let mut eta = start.to_vec();
         let mut c: Vec<f64> = eta.iter().map(|&e| transport::logistic(e)).collect();
-        let mut sigma = state.sigma_h_pa.clone();
+        // σ_h = S(c) of the iterate at every iteration, so G below is the coupled residual.
+        let mut sigma = self.hydrostatic_stress_pa(&c)?;
+        let mut g_first: Option<f64> = None;
         // Symbolic analyses of the Picard (SPD) and Newton (general) Jacobians: same pattern in every iteration.
         let mut sym_picard: Option<Symbolic> = None;
         let mut sym_newton: Option<Symbolic> = None;
         let mut newton = !picard_first;
+        // The coupled Newton–Krylov direction is used once the iterates are close (or from the start when
+        // handed over from the concentration form); before, the lagged-stress direction (cheap, robust after a
+        // bias jump).
+        let mut krylov = krylov_from_start.is_some();
+        // Size of the last step (for the first, the hand-over change of the concentration form in c).
+        let mut last_step = krylov_from_start.unwrap_or(f64::INFINITY);
         let mut previous = f64::INFINITY;
         let mut last = f64::INFINITY;
         for iteration in 1..=PICARD_MAX_ITER {
@@ -510,10 +592,40 @@ impl TipModel {
                 .map(|s| s.factor(&jac))
                 .transpose()?
                 .ok_or_else(|| FemError::Solver("transport step: no symbolic factorisation".into()))?;
-            // Newton step in ν = η + βc(η) (symmetric Jacobian), mapped back to η by dη = dν/(1 + βc').
-            let d_nu = factor.solve(&g);
-            let d_eta: Vec<f64> =
-                d_nu.iter().zip(&eta).map(|(d, &e)| -d / (1.0 + beta * transport::logistic_slope(e))).collect();
+            // The preconditioner: the Newton step in ν = η + βc(η) with σ̂_h lagged, mapped back to η by
+            // dη = dν/(1 + βc'), i.e. P⁻¹G = D⁻¹ J_ν⁻¹ G, D = diag(1 + βc').
+            let stiff: Vec<f64> = eta.iter().map(|&e| 1.0 + beta * transport::logistic_slope(e)).collect();
+            let precondition = |v: &[f64]| -> Result<Vec<f64>, TipModelError> {
+                Ok(factor.solve(v).iter().zip(&stiff).map(|(d, s)| d / s).collect())
+            };
+            let d_eta: Vec<f64> = if krylov {
+                // Coupled Newton–Krylov (module doc): J δη = −G with J the Jacobian of the coupled residual
+                // G(η) = G(η, w(η)), w = φ̂ − S(c(η))/σ_unit, applied matrix-free by a forward difference of
+                // G (one transport residual and one elastic back-substitution per product), GMRES
+                // right-preconditioned by the lagged-stress Jacobian.
+                let g_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+                let g0 = *g_first.get_or_insert(g_norm);
+                // Forcing term ∝ ‖G_k‖ (and ≤ the square of the last step, which is of the order of the
+                // error): keeps the inexact Newton iteration quadratic (Eisenstat & Walker, SIAM J. Sci.
+                // Comput. 17, 16 (1996)).
+                let rtol = (NEWTON_FORCING * g_norm / g0).min(last_step * last_step).clamp(1e-10, NEWTON_FORCING);
+                let jacobian_times = |v: &[f64]| -> Result<Vec<f64>, TipModelError> {
+                    let size = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+                    if size == 0.0 {
+                        return Ok(vec![0.0; n]);
+                    }
+                    let h = JFNK_STEP / size;
+                    let eta_h: Vec<f64> = eta.iter().zip(v).map(|(e, v)| e + h * v).collect();
+                    let g_h = self.coupled_residual(&eta_h, &state.c, phi_hat, beta, dt)?;
+                    Ok(g_h.iter().zip(&g).map(|(a, b)| (a - b) / h).collect())
+                };
+                let minus_g: Vec<f64> = g.iter().map(|v| -v).collect();
+                let out = gmres(jacobian_times, precondition, &minus_g, rtol, KRYLOV_MAX_ITER, KRYLOV_MAX_ITER)?;
+                self.krylov_iterations.fetch_add(out.iterations, Ordering::Relaxed);
+                out.x
+            } else {
+                precondition(&g)?.iter().map(|d| -d).collect()
+            };
             let biggest = d_eta.iter().fold(0.0f64, |m, d| m.max(d.abs()));
             if !biggest.is_finite() {
                 return Err(TipModelError::NotConverged { iterations: iteration, last_change: biggest });
@@ -559,11 +671,18 @@ impl TipModel {
             } else if !damped && biggest < NEWTON_SWITCH {
                 newton = true;
             }
+            if krylov && biggest > previous {
+                krylov = false;
+            } else if !damped && biggest < KRYLOV_SWITCH {
+                krylov = true;
+            }
             previous = biggest;
             last = biggest;
+            history.push(biggest);
+            last_step = biggest;
             if !damped && change_c < PICARD_TOL && biggest < LOGIT_TOL {
                 self.check_logit(&eta)?;
-                return Ok((eta, sigma, iteration));
+                return Ok((eta, sigma, history));
             }
         }
         Err(TipModelError::NotConverged { iterations: PICARD_MAX_ITER, last_change: last })
@@ -581,7 +700,8 @@ impl TipModel {
         phi_hat: &[f64],
         beta: f64,
         dt: f64,
-    ) -> Result<Option<(Vec<f64>, Vec<f64>, usize)>, TipModelError> {
+        handover: Option<f64>,
+    ) -> Result<CForm, TipModelError> {
         let n = self.mesh.n_nodes();
         let su = self.stress_unit_pa();
         let rhs: Vec<f64> = self.lumped_mass.iter().zip(&state.c).map(|(m, c)| m * c / dt).collect();
@@ -602,16 +722,39 @@ impl TipModel {
             let c_new = factor.solve(&rhs);
             let heads_for_one = c_new.iter().zip(&c_k).any(|(new, old)| *new > 0.5 * (1.0 + *old));
             if heads_for_one || c_new.iter().any(|v| !(*v > 0.0 && *v < 1.0 && v.is_finite())) {
-                return Ok(None);
+                return Ok(CForm::GaveUp(iteration));
             }
             let change = c_new.iter().zip(&c_k).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-            sigma_k = self.hydrostatic_stress_pa(&c_new)?;
             c_k = c_new;
+            if let Some(limit) = handover
+                && change < limit
+                && change >= PICARD_TOL
+            {
+                return Ok(CForm::Handover(c_k, change, iteration));
+            }
+            sigma_k = self.hydrostatic_stress_pa(&c_k)?;
             if change < PICARD_TOL {
-                return Ok(Some((c_k, sigma_k, iteration)));
+                return Ok(CForm::Converged(c_k, sigma_k, iteration));
             }
         }
-        Ok(None)
+        Ok(CForm::GaveUp(PICARD_MAX_ITER))
+    }
+
+    /// The coupled residual G(η) of the transport step in the logit (`logit_residual`) with σ_h = S(c(η))
+    /// from the elasticity solve (one back-substitution with the kept factorisation).
+    fn coupled_residual(
+        &self,
+        eta: &[f64],
+        c_old: &[f64],
+        phi_hat: &[f64],
+        beta: f64,
+        dt: f64,
+    ) -> Result<Vec<f64>, TipModelError> {
+        let su = self.stress_unit_pa();
+        let c: Vec<f64> = eta.iter().map(|&e| transport::logistic(e)).collect();
+        let sigma = self.hydrostatic_stress_pa(&c)?;
+        let w: Vec<f64> = phi_hat.iter().zip(&sigma).map(|(p, s)| p - s / su).collect();
+        Ok(self.logit_residual(eta, c_old, &w, beta, dt))
     }
 
     /// Logits must be finite and |η| < [`LOGIT_MAX`] (beyond it 1 − c or c underflows in f64).
