@@ -615,3 +615,24 @@ fn newton_krylov_converges_quadratically() {
         assert!(history.len() - close - 1 <= 4, "V = {bias} V: {} iterations after e < 0.1", history.len() - close - 1);
     }
 }
+
+/// Solver benchmark for the report (module doc of tip_model): default mesh, ten steps of Δt̂ = 0.1 from the
+/// reference state at ±1 V and ±3 V (mean iterations and wall time per step), and the bipolar +1/−1/0 V
+/// `advance` sequence (1 s each). Timing only (no assertion beyond convergence); run with
+/// `cargo test -p vegard --test esm_tip_model solver_benchmark -- --ignored --nocapture`.
+#[test]
+#[ignore = "benchmark: prints timings, ~30 s in the default test profile"]
+fn solver_benchmark() {
+    let m = model(&lfp(), MeshOptions::default());
+    let s0 = m.equilibrium_state();
+    for bias in [1.0, -1.0, 3.0, -3.0] {
+        let (_, iters, per_step) = ten_counted_steps(&m, &s0, bias);
+        let mean = iters.iter().sum::<usize>() as f64 / iters.len() as f64;
+        println!("BENCH V = {bias} V: iterations {iters:?} (mean {mean:.1}), {per_step:.3} s/step");
+    }
+    let t = std::time::Instant::now();
+    let s1 = m.advance(&s0, 1.0, 1.0).unwrap();
+    let s2 = m.advance(&s1, -1.0, 1.0).unwrap();
+    let s3 = m.advance(&s2, 0.0, 1.0).unwrap();
+    println!("BENCH bipolar +1/−1/0 V: {:.2} s, u_z = {:.4e} m", t.elapsed().as_secs_f64(), m.surface_displacement_m(&s3).unwrap());
+}
