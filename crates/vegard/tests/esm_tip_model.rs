@@ -634,5 +634,9 @@ fn solver_benchmark() {
     let s1 = m.advance(&s0, 1.0, 1.0).unwrap();
     let s2 = m.advance(&s1, -1.0, 1.0).unwrap();
     let s3 = m.advance(&s2, 0.0, 1.0).unwrap();
-    println!("BENCH bipolar +1/−1/0 V: {:.2} s, u_z = {:.4e} m", t.elapsed().as_secs_f64(), m.surface_displacement_m(&s3).unwrap());
+    println!(
+        "BENCH bipolar +1/−1/0 V: {:.2} s, u_z = {:.4e} m",
+        t.elapsed().as_secs_f64(),
+        m.surface_displacement_m(&s3).unwrap()
+    );
 }

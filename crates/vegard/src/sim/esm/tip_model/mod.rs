@@ -39,27 +39,38 @@
 //!    iterate, inside the exponentially fitted drift so positivity is kept: see `stress_stiffening` and
 //!    `transport.rs`). It keeps c > 0 and conserves ∑ m_i c_i at every solve, but nothing bounds c < 1: where
 //!    ions pile up (negative tip bias) the lagged 1/(1 − c) is too small and the iterates overshoot 1, so it
-//!    gives up as soon as an iterate moves a node more than half-way to 1 (from about −0.1 V).
+//!    gives up as soon as an iterate moves a node more than half-way to 1 (from about −0.1 V). It converges
+//!    only linearly (the lagged stress), so once an iterate moves less than [`C_FORM_HANDOVER`] it hands
+//!    over to the coupled Newton–Krylov iteration of 2 (started at that iterate, Krylov from the first
+//!    iteration); if that does not converge, the Picard iteration is rerun to convergence on its own.
 //! 2. *Logit Newton* (strong accumulation, c → 1): the unknown is η = ln(c/(1−c)), so c = 1/(1 + e^{−η}) and
 //!    1 − c = 1/(1 + e^{η}) are both in (0, 1) and accurate (at −3 V, 1 − c ≈ e^{−100} is not representable
 //!    next to 1 in f64; [`State::logit_c`] carries it). Each EAFE edge flux is rewritten exactly as
 //!    F_ij = ω_ij M_ij (μ_i − μ_j), μ = η + w, with the mobility M_ij = c_i B(δ_ij)/B((μ_j − μ_i)/a_ij)
-//!    (transport.rs, `edge_mobility`), and
-//!    m_i (c(η_i) − cⁿ_i)/Δt̂ + ∑_j ω_ij M_ij (μ_i − μ_j) = 0
-//!    is solved by Newton in η with σ̂_h lagged (staggered as above): the variable ν = η + βc(η) puts the
-//!    stress stabilisation β (see `stress_stiffening`) into the implicit part, so with the mobilities lagged
-//!    the Jacobian diag(m c'/(Δt̂(1 + βc'))) + L(ωM) is symmetric positive definite (sparse Cholesky); the
-//!    full Jacobian adds (μ_i − μ_j) ∂M_ij/∂η (forward differences; sparse LU). The update is applied node by
-//!    node to the minority fraction (c ← c + c'δη where c < 1/2, 1 − c ← 1 − c − c'δη otherwise; the logit
-//!    moves by at most [`LOGIT_STEP_MAX`] where that fails), and the iteration stops at max |Δc| <
-//!    [`PICARD_TOL`] and max |Δη| < [`LOGIT_TOL`]. The full Jacobian is used from the first iteration; if
-//!    that does not converge in [`PICARD_MAX_ITER`] iterations the step is redone with lagged mobilities
-//!    until max |Δη| < [`NEWTON_SWITCH`], then the full Jacobian (each recovers cases where the other cycles:
-//!    an almost empty node refilling when the bias changes sign, +1 V → −1 V in the bipolar test, needs the
-//!    lagged start; some of the −1/−3 V `advance` pulses from the reference state need the full Jacobian
-//!    from the start; a failed first attempt costs [`PICARD_MAX_ITER`] iterations). The flux form conserves ∑ m_i c_i for any
-//!    mobility, so the amount is conserved to the Newton residual (≤ 4e-15 relative in the tests), and an
-//!    edge carries no flux exactly when μ_i = μ_j: the discrete equilibrium stays exact.
+//!    (transport.rs, `edge_mobility`), and the coupled residual
+//!    G(η) = m_i (c(η_i) − cⁿ_i)/Δt̂ + ∑_j ω_ij M_ij (μ_i − μ_j), w = φ̂ − S(c(η))/(RT/Ω),
+//!    with σ_h = S(c) the (affine, non-local) elasticity solve and nodal projection, is driven to zero.
+//!    *Far from the solution* (after a bias jump) each iteration takes the lagged-stress direction: Newton in
+//!    the variable ν = η + βc(η), which puts the stress stabilisation β (see `stress_stiffening`) into the
+//!    implicit part, so with the mobilities lagged the Jacobian diag(m c'/(Δt̂(1 + βc'))) + L(ωM) is symmetric
+//!    positive definite (sparse Cholesky); the full-mobility Jacobian adds (μ_i − μ_j) ∂M_ij/∂η (forward
+//!    differences; sparse LU). *Close to it* (an undamped iteration with max |Δη| < [`KRYLOV_SWITCH`]) the
+//!    direction is the **coupled Newton step** J δη = −G with J the full Jacobian of G(η) including σ_h(η):
+//!    Jacobian-free Newton–Krylov (Knoll & Keyes, J. Comput. Phys. 193, 357 (2004)), J v by a forward
+//!    difference of G (perturbation max |h v| = 1e-7 in η; one transport residual and one back-substitution
+//!    with the kept elastic Cholesky factor per product), solved by GMRES ([`crate::numerics::gmres`], ≤
+//!    [`KRYLOV_MAX_ITER`] iterations) right-preconditioned by the lagged-stress Jacobian above (already
+//!    factorised for the iteration), with the forcing term min([`NEWTON_FORCING`]‖G_k‖/‖G_0‖, |Δη_{k−1}|²)
+//!    (Eisenstat & Walker 1996) so the iteration is quadratic. The update is applied node by node to the
+//!    minority fraction (c ← c + c'δη where c < 1/2, 1 − c ← 1 − c − c'δη otherwise; the logit moves by at
+//!    most [`LOGIT_STEP_MAX`] where that fails), and the iteration stops at max |Δc| < [`PICARD_TOL`] and
+//!    max |Δη| < [`LOGIT_TOL`]. The full-mobility Jacobian is used from the first iteration; if that does
+//!    not converge in [`PICARD_MAX_ITER`] iterations the step is redone with lagged mobilities until max
+//!    |Δη| < [`NEWTON_SWITCH`], then the full one (each recovers cases where the other cycles: an almost
+//!    empty node refilling when the bias changes sign needed the lagged start with the lagged stress; a
+//!    failed first attempt costs [`PICARD_MAX_ITER`] iterations). The flux form conserves ∑ m_i c_i for any mobility, so the amount is conserved
+//!    to the Newton residual (≤ 4e-15 relative in the tests), and an edge carries no flux exactly when
+//!    μ_i = μ_j: the discrete equilibrium stays exact.
 //!
 //! At convergence every path is the fully implicit BDF1 step of the coupled problem.
 //!
@@ -67,15 +78,22 @@
 //! meshes with 0 < c < 1 (min c ≈ 1e-16 at 1 V, 1e-34–1e-38 at 3 V after t̂ = 1), −1 V and −3 V with
 //! 1 − c down to 6e-14 and 3e-44, the amount is conserved to ≤ 5e-15 (3 V over 50 steps, ±1 V, ±3 V, a
 //! bipolar +1/−1/0 V pulse sequence), μ/RT is constant at equilibrium under ±0.5 V to ≤ 4e-13 RT, depletion
-//! and accumulation of the tip region saturate with the bias. Iterations per step on the default mesh
-//! (1521 nodes, Δt̂ = 0.1): 16 at +1 V (c-form), 28–38 at −1 V (logit Newton; the linear rate ≈ 0.5 per
-//! iteration is the lagged stress); 0.09 and 0.2 s per step in the optimised dev profile.
+//! and accumulation of the tip region saturate with the bias. The coupled Newton–Krylov iteration converges
+//! quadratically (`newton_krylov_converges_quadratically`: ln e_{k+1}/ln e_k = 1.8–2.2 once max |Δη| < 0.1,
+//! e.g. 5e-2, 2e-3, 2e-5, 2e-10 at −1 V). Iterations per step on the default mesh (1521 nodes, ten steps of
+//! Δt̂ = 0.1 from the reference state; dev test profile, 2 shared cores, `solver_benchmark`), lagged stress
+//! → Newton–Krylov: +1 V 16 → 5.3 (0.17 → 0.11 s/step), −1 V 30 → 7.4 (0.36 → 0.19 s), +3 V 20 → 5.3
+//! (0.19 → 0.11 s), −3 V 34 → 9.8 (0.37 → 0.16 s); the bipolar +1/−1/0 V `advance` sequence on the default
+//! mesh now runs (4.7 s; the lagged-stress cascade failed on it). On average 3–5 GMRES iterations per
+//! iteration (170 GMRES for the 53 iterations at +1 V, 330 for the 74 at −1 V).
 //!
 //! **Limits of this version.** (1) |η| < [`LOGIT_MAX`] = 700 (c or 1 − c above e^{−700}, |φ̂| well below
-//! 700, i.e. |V| ≲ 18 V at 300 K). (2) The σ̂_h coupling is lagged, so the logit Newton iteration converges
-//! linearly (factor ≈ 0.5); the choice of path is a heuristic cascade, not a globally convergent method.
-//! (3) BDF1 in time (first order). (4) [`TipModel::ac_response`] linearises in c and needs 0 < c < 1 in f64
-//! (states with 1 − c below 1e-16 are rejected as OutOfRange).
+//! 700, i.e. |V| ≲ 18 V at 300 K). (2) The globalisation is heuristic: damped lagged-stress iterations far
+//! from the solution, a cascade of paths, not a globally convergent method (no line search on ‖G‖); the
+//! forward-difference Jacobian–vector product limits the linear rate near the rounding floor to ~1e-7.
+//! (3) BDF1 in time (first order); [`TipModel::advance`] uses graded substeps, no error control.
+//! (4) [`TipModel::ac_response`] linearises in c and needs 0 < c < 1 in f64 (states with 1 − c below 1e-16
+//! are rejected as OutOfRange).
 
 use crate::numerics::gmres::gmres;
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
@@ -448,13 +466,14 @@ impl TipModel {
         Ok(s)
     }
 
-    /// One backward-Euler step of length `dt_s` under the tip bias `bias_v`, with the staggered coupling
-    /// iterated to convergence (module doc: Newton in the logit η with lagged mobilities and stress).
+    /// One backward-Euler step of length `dt_s` under the tip bias `bias_v`, the transport–stress coupling
+    /// solved to convergence (module doc: staggered Picard, then the coupled Newton–Krylov iteration).
     pub fn step(&self, state: &State, bias_v: f64, dt_s: f64) -> Result<State, TipModelError> {
         Ok(self.step_counted(state, bias_v, dt_s)?.0)
     }
 
-    /// [`Self::step`], also returning the number of Newton iterations it took (for benchmarks).
+    /// [`Self::step`], also returning the number of nonlinear iterations it took (Picard and Newton; for
+    /// benchmarks).
     pub fn step_counted(&self, state: &State, bias_v: f64, dt_s: f64) -> Result<(State, usize), TipModelError> {
         let (s, k, _) = self.step_traced(state, bias_v, dt_s)?;
         Ok((s, k))
@@ -544,10 +563,12 @@ impl TipModel {
         Err(failure.unwrap_or(TipModelError::NotConverged { iterations: spent, last_change: f64::NAN }))
     }
 
-    /// The Newton iteration of the transport step in the logit η (module doc); σ_h is lagged (staggered).
-    /// `picard_first`: start with lagged mobilities and switch to the full Jacobian once max |Δη| <
-    /// [`NEWTON_SWITCH`]. Returns (η, σ_h, max |Δη| of each iteration).
-    #[allow(clippy::type_complexity)]
+    /// The Newton iteration of the transport step in the logit η (module doc) from the logits `start`: the
+    /// lagged-stress direction far from the solution, the coupled Newton–Krylov direction close to it (from
+    /// the first iteration if `krylov_from_start` = Some(size of the last change), the hand-over from the
+    /// concentration form). `picard_first`: start with lagged mobilities and switch to the full-mobility
+    /// preconditioner once max |Δη| < [`NEWTON_SWITCH`]. Returns (η, σ_h, max |Δη| of each iteration).
+    #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn step_logit(
         &self,
         state: &State,
