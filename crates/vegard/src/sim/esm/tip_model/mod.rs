@@ -145,6 +145,20 @@ pub const KRYLOV_MAX_ITER: usize = 40;
 /// log-variable: a relative perturbation of c or 1 − c; rounding error ~ ε|μ|/1e-7 ≲ 1e-7 relative).
 const JFNK_STEP: f64 = 1e-7;
 
+/// Largest step ratio ω = Δtₙ/Δtₙ₋₁ of the variable-step BDF2 step (zero-stable below 1 + √2 ≈ 2.414).
+pub const BDF2_MAX_RATIO: f64 = 2.4;
+
+/// Step counts of [`TipModel::advance_adaptive`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AdaptiveStats {
+    /// Accepted steps (BDF1 and BDF2).
+    pub accepted: usize,
+    /// Rejected (redone shorter) BDF2 steps.
+    pub rejected: usize,
+    /// Accepted steps taken as BDF1 (the start, and positivity fallbacks).
+    pub bdf1: usize,
+}
+
 /// Outcome of the concentration-form Picard iteration.
 enum CForm {
     /// Converged: (c, σ_h, iterations).
@@ -466,6 +480,129 @@ impl TipModel {
         Ok(s)
     }
 
+    /// One variable-step BDF2 step of length `dt_s` from `state` (at tⁿ) with the previous state `previous`
+    /// (at tⁿ⁻¹), ω = Δtₙ/Δtₙ₋₁ ≤ [`BDF2_MAX_RATIO`] (zero-stability of variable-step BDF2 needs ω < 1 + √2;
+    /// Grigorieff 1983, Hairer–Nørsett–Wanner I §III.5):
+    /// α c^{n+1} − (1 + ω) cⁿ + ω²/(1 + ω) cⁿ⁻¹ = Δt f(c^{n+1}), α = (1 + 2ω)/(1 + ω),
+    /// solved as the BDF1 step (same discrete operator, same solver) from the effective old state
+    /// c̃ = [(1 + ω) cⁿ − ω²/(1 + ω) cⁿ⁻¹]/α over Δt/α (∑ m c̃ = ∑ m cⁿ, so the amount is conserved).
+    /// **Positivity fallback:** the history term can make c̃ ≤ 0 (or ≥ 1) at an extremely depleted (filled)
+    /// node, which breaks the M-matrix positivity argument; then, and if the BDF2 solve does not converge,
+    /// the step is taken as BDF1 instead. Returns the new state and whether it was BDF2.
+    pub fn step_bdf2(
+        &self,
+        previous: &State,
+        state: &State,
+        bias_v: f64,
+        dt_s: f64,
+    ) -> Result<(State, bool), TipModelError> {
+        let dt_prev = state.time_s - previous.time_s;
+        let omega = dt_s / dt_prev;
+        if !(dt_prev > 0.0 && omega > 0.0 && omega <= BDF2_MAX_RATIO) {
+            return Err(TipModelError::Input {
+                name: "dt_s",
+                value: dt_s,
+                expected: "> 0 and at most BDF2_MAX_RATIO × (state.time_s − previous.time_s) > 0",
+            });
+        }
+        if previous.c.len() != state.c.len() {
+            return Err(FemError::Input(format!(
+                "previous state has {} values, expected {}",
+                previous.c.len(),
+                state.c.len()
+            ))
+            .into());
+        }
+        let alpha = (1.0 + 2.0 * omega) / (1.0 + omega);
+        let (a1, a2) = (1.0 + omega, omega * omega / (1.0 + omega));
+        let c_eff: Vec<f64> = state.c.iter().zip(&previous.c).map(|(c1, c0)| (a1 * c1 - a2 * c0) / alpha).collect();
+        // Positivity (and c̃ < 1, where the logit solve needs c̃ representable below 1) at every node.
+        if c_eff.iter().all(|&v| v > 0.0 && v < 1.0) {
+            match self.step_general(state, Some((&c_eff, alpha)), bias_v, dt_s) {
+                Ok((s, _, _)) => return Ok((s, true)),
+                Err(TipModelError::NotConverged { .. } | TipModelError::OutOfRange { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((self.step(state, bias_v, dt_s)?, false))
+    }
+
+    /// Integrate over `duration_s` at constant bias `bias_v` with adaptive variable-step BDF2 (module doc):
+    /// one BDF1 step of Δt₀ = min(duration/64, 10⁻³ L²/D)/8, then BDF2 steps ([`Self::step_bdf2`]) whose
+    /// local error is estimated from the third divided difference of c over the last four time levels,
+    /// e ≈ Δt³ (1 + ω)²/(6ω(1 + 2ω)) |c‴| (the local truncation error of variable-step BDF2 divided by α;
+    /// 2/9 Δt³ |c‴| at ω = 1). A step with max_i e_i > `tol` (absolute, in c) is redone shorter; the next step
+    /// is Δt·min(2, max(0.2, 0.9 (tol/e)^{1/3})), ratio ≤ [`BDF2_MAX_RATIO`]. The second step and steps that
+    /// fell back to BDF1 (positivity, [`Self::step_bdf2`]) are accepted without an estimate. Returns the end
+    /// state and the step counts.
+    pub fn advance_adaptive(
+        &self,
+        state: &State,
+        bias_v: f64,
+        duration_s: f64,
+        tol: f64,
+    ) -> Result<(State, AdaptiveStats), TipModelError> {
+        if !(duration_s > 0.0 && duration_s.is_finite()) {
+            return Err(TipModelError::Input { name: "duration_s", value: duration_s, expected: "finite and > 0" });
+        }
+        if !(tol > 0.0 && tol.is_finite()) {
+            return Err(TipModelError::Input { name: "tol", value: tol, expected: "finite and > 0 (in c)" });
+        }
+        let end = state.time_s + duration_s;
+        let close = 1e-12 * duration_s;
+        let mut stats = AdaptiveStats::default();
+        let dt0 = (duration_s / 64.0).min(1e-3 * self.time_unit_s()) / 8.0;
+        // History: the last (up to) three accepted states, newest last.
+        let mut levels: Vec<State> = vec![state.clone()];
+        levels.push(self.step(state, bias_v, dt0.min(duration_s))?);
+        stats.accepted += 1;
+        stats.bdf1 += 1;
+        let mut dt = dt0;
+        while levels.last().is_some_and(|s| s.time_s < end - close) {
+            let k = levels.len();
+            let (prev, cur) = (&levels[k - 2], &levels[k - 1]);
+            let dt_prev = cur.time_s - prev.time_s;
+            let mut this = dt.min(0.999 * BDF2_MAX_RATIO * dt_prev);
+            let remaining = end - cur.time_s;
+            if remaining < 1.2 * this {
+                // Land on the end; split the rest in two where one step would exceed the ratio bound.
+                this = if remaining <= 0.999 * BDF2_MAX_RATIO * dt_prev { remaining } else { 0.5 * remaining };
+            }
+            let (next, was_bdf2) = self.step_bdf2(prev, cur, bias_v, this)?;
+            if was_bdf2 && k >= 3 {
+                // Third divided difference over (t_{n−2}, t_{n−1}, t_n, t_{n+1}); c‴ ≈ 6 f[…].
+                let t = [levels[k - 3].time_s, prev.time_s, cur.time_s, next.time_s];
+                let cs = [&levels[k - 3].c, &prev.c, &cur.c, &next.c];
+                let omega = this / dt_prev;
+                let constant = this.powi(3) * (1.0 + omega).powi(2) / (6.0 * omega * (1.0 + 2.0 * omega));
+                let mut err: f64 = 0.0;
+                for i in 0..cs[0].len() {
+                    let d1: [f64; 3] = std::array::from_fn(|j| (cs[j + 1][i] - cs[j][i]) / (t[j + 1] - t[j]));
+                    let d2: [f64; 2] = std::array::from_fn(|j| (d1[j + 1] - d1[j]) / (t[j + 2] - t[j]));
+                    let d3 = (d2[1] - d2[0]) / (t[3] - t[0]);
+                    err = err.max(constant * 6.0 * d3.abs());
+                }
+                let factor = (0.9 * (tol / err.max(1e-300)).cbrt()).clamp(0.2, 2.0);
+                if err > tol {
+                    stats.rejected += 1;
+                    dt = this * factor.min(0.9);
+                    continue;
+                }
+                dt = this * factor;
+            } else if !was_bdf2 {
+                stats.bdf1 += 1;
+            }
+            stats.accepted += 1;
+            levels.push(next);
+            if levels.len() > 3 {
+                levels.remove(0);
+            }
+        }
+        let mut out = levels.pop().unwrap_or_else(|| state.clone());
+        out.time_s = end;
+        Ok((out, stats))
+    }
+
     /// One backward-Euler step of length `dt_s` under the tip bias `bias_v`, the transport–stress coupling
     /// solved to convergence (module doc: staggered Picard, then the coupled Newton–Krylov iteration).
     pub fn step(&self, state: &State, bias_v: f64, dt_s: f64) -> Result<State, TipModelError> {
@@ -485,6 +622,19 @@ impl TipModel {
     pub fn step_traced(
         &self,
         state: &State,
+        bias_v: f64,
+        dt_s: f64,
+    ) -> Result<(State, usize, Vec<f64>), TipModelError> {
+        self.step_general(state, None, bias_v, dt_s)
+    }
+
+    /// The implicit step from `state` over `dt_s`: BDF1 if `bdf2` is None, else the variable-step BDF2 step
+    /// written as a BDF1 step (module doc, [`Self::step_bdf2`]) from the effective old state c̃ = `bdf2.0`
+    /// over Δt/α, α = `bdf2.1`.
+    fn step_general(
+        &self,
+        state: &State,
+        bdf2: Option<(&[f64], f64)>,
         bias_v: f64,
         dt_s: f64,
     ) -> Result<(State, usize, Vec<f64>), TipModelError> {
@@ -509,7 +659,10 @@ impl TipModel {
             let p = self.mesh.nodes[node];
             return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
         }
-        let dt = dt_s / self.time_unit_s();
+        let (c_old, dt) = match bdf2 {
+            Some((c_eff, alpha)) => (c_eff, dt_s / self.time_unit_s() / alpha),
+            None => (&state.c[..], dt_s / self.time_unit_s()),
+        };
         let vt = self.thermal_voltage_v();
         let phi_hat: Vec<f64> = self.unit_potential.iter().map(|p| p * bias_v / vt).collect();
         let beta = 0.5 * self.stress_stiffening();
@@ -519,20 +672,22 @@ impl TipModel {
         if state.logit_c.iter().all(|&e| e < C_FORM_MAX_LOGIT) {
             // The Picard iterates hand over to the coupled Newton–Krylov iteration (quadratic) once they move
             // less than C_FORM_HANDOVER; if that fails, the plain Picard iteration is run to convergence.
-            match self.step_c_form(state, &phi_hat, beta, dt, Some(C_FORM_HANDOVER))? {
+            match self.step_c_form(state, c_old, &phi_hat, beta, dt, Some(C_FORM_HANDOVER))? {
                 CForm::Converged(c, sigma, iterations) => {
                     return Ok((State::from_concentration(c, sigma, state.time_s + dt_s), iterations, Vec::new()));
                 }
                 CForm::Handover(c, change, iterations) => {
                     let start: Vec<f64> = c.iter().map(|&v| transport::logit(v)).collect();
-                    match self.step_logit(state, &start, &phi_hat, beta, dt, false, Some(change)) {
+                    match self.step_logit(c_old, &start, &phi_hat, beta, dt, false, Some(change)) {
                         Ok((eta, sigma, history)) => {
                             let k = history.len();
                             return Ok((State::from_logit(eta, sigma, state.time_s + dt_s), iterations + k, history));
                         }
                         Err(TipModelError::NotConverged { .. }) => {
                             spent += iterations + PICARD_MAX_ITER;
-                            if let CForm::Converged(c, sigma, k) = self.step_c_form(state, &phi_hat, beta, dt, None)? {
+                            if let CForm::Converged(c, sigma, k) =
+                                self.step_c_form(state, c_old, &phi_hat, beta, dt, None)?
+                            {
                                 let out = State::from_concentration(c, sigma, state.time_s + dt_s);
                                 return Ok((out, spent + k, Vec::new()));
                             }
@@ -548,7 +703,7 @@ impl TipModel {
         // path, when it converges, solves the same discrete equations (module doc).
         let mut failure = None;
         for picard_first in [false, true] {
-            match self.step_logit(state, &state.logit_c, &phi_hat, beta, dt, picard_first, None) {
+            match self.step_logit(c_old, &state.logit_c, &phi_hat, beta, dt, picard_first, None) {
                 Ok((eta, sigma, history)) => {
                     let out = State::from_logit(eta, sigma, state.time_s + dt_s);
                     return Ok((out, spent + history.len(), history));
@@ -571,7 +726,7 @@ impl TipModel {
     #[allow(clippy::type_complexity, clippy::too_many_arguments)]
     fn step_logit(
         &self,
-        state: &State,
+        c_old: &[f64],
         start: &[f64],
         phi_hat: &[f64],
         beta: f64,
@@ -601,7 +756,7 @@ impl TipModel {
         let mut last = f64::INFINITY;
         for iteration in 1..=PICARD_MAX_ITER {
             let w: Vec<f64> = (0..n).map(|i| phi_hat[i] - sigma[i] / su).collect();
-            let (jac, g) = self.logit_system(&eta, &state.c, &w, beta, dt, newton)?;
+            let (jac, g) = self.logit_system(&eta, c_old, &w, beta, dt, newton)?;
             let jac = jac.to_csc()?;
             let (sym, kind) =
                 if newton { (&mut sym_newton, MatrixKind::General) } else { (&mut sym_picard, MatrixKind::Spd) };
@@ -637,7 +792,7 @@ impl TipModel {
                     }
                     let h = JFNK_STEP / size;
                     let eta_h: Vec<f64> = eta.iter().zip(v).map(|(e, v)| e + h * v).collect();
-                    let g_h = self.coupled_residual(&eta_h, &state.c, phi_hat, beta, dt)?;
+                    let g_h = self.coupled_residual(&eta_h, c_old, phi_hat, beta, dt)?;
                     Ok(g_h.iter().zip(&g).map(|(a, b)| (a - b) / h).collect())
                 };
                 let minus_g: Vec<f64> = g.iter().map(|v| -v).collect();
@@ -714,10 +869,10 @@ impl TipModel {
     /// at c^k, then σ_h from c^{k+1}. It keeps c > 0 but nothing bounds c < 1: it returns `None` (the caller
     /// switches to the logit Newton iteration) as soon as an iterate moves a node more than half-way from
     /// c^k to 1, or does not converge. Returns (c, σ_h, iterations).
-    #[allow(clippy::type_complexity)]
     fn step_c_form(
         &self,
         state: &State,
+        c_old: &[f64],
         phi_hat: &[f64],
         beta: f64,
         dt: f64,
@@ -725,7 +880,7 @@ impl TipModel {
     ) -> Result<CForm, TipModelError> {
         let n = self.mesh.n_nodes();
         let su = self.stress_unit_pa();
-        let rhs: Vec<f64> = self.lumped_mass.iter().zip(&state.c).map(|(m, c)| m * c / dt).collect();
+        let rhs: Vec<f64> = self.lumped_mass.iter().zip(c_old).map(|(m, c)| m * c / dt).collect();
         let mut c_k = state.c.clone();
         let mut sigma_k = state.sigma_h_pa.clone();
         let mut symbolic: Option<Symbolic> = None;
