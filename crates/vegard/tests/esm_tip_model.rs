@@ -570,9 +570,9 @@ fn bipolar_pulse_sequence_runs() {
 }
 
 /// Iteration counts and wall time per step on the default mesh at ±1 V (ten steps of Δt̂ = 0.1 from the
-/// reference state; printed for the report). +1 V converges in the concentration-form Picard iteration, −1 V
-/// in the logit Newton iteration (module doc of tip_model); both must converge and conserve the amount to
-/// 1e-13.
+/// reference state; printed for the report, with the GMRES iterations). +1 V starts in the concentration-form
+/// Picard iteration and hands over to the coupled Newton–Krylov iteration, −1 V runs the logit Newton
+/// iteration (module doc of tip_model); both must converge and conserve the amount to 1e-13.
 #[test]
 fn iteration_counts_at_plus_minus_one_volt() {
     let m = model(&lfp(), MeshOptions::default());

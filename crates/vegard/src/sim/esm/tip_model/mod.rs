@@ -110,7 +110,8 @@
 //! forward-difference Jacobian–vector product limits the linear rate near the rounding floor to ~1e-7.
 //! (3) [`TipModel::advance`] (used by the experiments) is still graded BDF1 without error control; the
 //! adaptive BDF2 [`TipModel::advance_adaptive`] is not yet used by the experiments, its error estimate is
-//! absolute in c (not in the logit: it does not control 1 − c ≪ tol at strong accumulation), its first
+//! absolute in c (not in the logit: it does not control 1 − c ≪ tol at strong accumulation; where c rounds
+//! to 1 in f64, e.g. at −3 V, c̃ = 1 and every step falls back to BDF1), its first
 //! step is BDF1 with a fixed Δt₀, and the accuracy gain over graded BDF1 measured so far is ≈ 1.3–2.4× in
 //! steps at equal accuracy.
 //! (4) [`TipModel::ac_response`] linearises in c and needs 0 < c < 1 in f64 (states with 1 − c below 1e-16
