@@ -1,4 +1,5 @@
 //! Math with no physics.
 
+pub mod gmres;
 pub mod lm;
 pub mod stats;

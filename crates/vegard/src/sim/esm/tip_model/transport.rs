@@ -181,11 +181,11 @@ impl TipModel {
         let c: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
         let mu: Vec<f64> = eta.iter().zip(w).map(|(e, w)| e + w).collect();
         let mut t = Triplets::with_capacity(n, mesh.n_elements() * 12 + n);
-        let mut g = vec![0.0; n];
-        for i in 0..n {
-            let slope = logistic_slope(eta[i]);
+        // The residual from the same function the matrix-free Newton–Krylov Jacobian differentiates.
+        let g = self.logit_residual(eta, c_old, w, beta, dt);
+        for (i, &e) in eta.iter().enumerate() {
+            let slope = logistic_slope(e);
             t.add(i, i, self.lumped_mass[i] * slope / (dt * (1.0 + beta * slope)));
-            g[i] = self.lumped_mass[i] * (c[i] - c_old[i]) / dt;
         }
         for e in 0..mesh.n_elements() {
             let nodes = mesh.element(e);
@@ -198,9 +198,6 @@ impl TipModel {
                 let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
                 let m0 = edge_mobility(eta[i], eta[j], w[i], w[j], stab);
                 let m = om * m0;
-                let flux = m * (mu[i] - mu[j]);
-                g[i] += flux;
-                g[j] -= flux;
                 // Lagged mobility (Picard) part: symmetric.
                 let (mut d_ii, mut d_ij) = (m, -m);
                 let (mut d_ji, mut d_jj) = (-m, m);
@@ -224,6 +221,30 @@ impl TipModel {
             }
         }
         Ok((t, g))
+    }
+
+    /// The residual G_i = m_i (c(η_i) − cⁿ_i)/Δt̂ + ∑_edges ω M_ij (μ_i − μ_j) of the transport step in the
+    /// logit (`logit_system`), μ = η + w, for a given w (the stress stabilisation s_e = β c̄_e from `eta`).
+    pub(super) fn logit_residual(&self, eta: &[f64], c_old: &[f64], w: &[f64], beta: f64, dt: f64) -> Vec<f64> {
+        let mesh = &self.mesh;
+        let c: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
+        let mu: Vec<f64> = eta.iter().zip(w).map(|(e, w)| e + w).collect();
+        let mut g: Vec<f64> = (0..mesh.n_nodes()).map(|i| self.lumped_mass[i] * (c[i] - c_old[i]) / dt).collect();
+        for e in 0..mesh.n_elements() {
+            let nodes = mesh.element(e);
+            let stab = beta * nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
+            let omega = edge_weights(mesh, e);
+            for (k, &om) in omega.iter().enumerate() {
+                if om == 0.0 {
+                    continue;
+                }
+                let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
+                let flux = om * edge_mobility(eta[i], eta[j], w[i], w[j], stab) * (mu[i] - mu[j]);
+                g[i] += flux;
+                g[j] -= flux;
+            }
+        }
+        g
     }
 
     /// diag(m)/Δt̂ + A(c^k, w): the lumped r-weighted mass over Δt̂ plus the EAFE transport operator (module
