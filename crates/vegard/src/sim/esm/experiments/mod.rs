@@ -30,6 +30,8 @@ pub mod mapping;
 pub mod relaxation;
 pub mod spectroscopy;
 
+use std::cell::RefCell;
+
 use serde::{Deserialize, Serialize};
 
 use crate::data::esm::EsmDataError;
@@ -124,22 +126,24 @@ pub(crate) fn read_amplitude_m(model: &TipModel, state: &State, dc_bias_v: f64) 
 
 /// Where the AC reads of an experiment are solved: on the stepping model itself, or (the default,
 /// [`MeshOptions::layered_reads`]) on a copy of its mesh with a surface boundary layer resolving the
-/// AC diffusion layer √(2D/ω) of the highest read frequency ([`MeshOptions::with_frequency_layer`]).
+/// AC diffusion layer √(2D/ω) of the read frequency ([`MeshOptions::with_frequency_layer`]).
 /// **Why:** at the preset 300 kHz (ω̂ ≈ 1.2·10⁷ for LiFePO₄) that layer is ~4·10⁻⁴ L thick, far
 /// below h_min, and unresolved reads were 30–35 % too high and mesh-dependent; the time-stepped DC
 /// state varies on the scale of the tip field (≳ h_min) and does not need the layer
 /// (docs/esm-model.md, "High-frequency reads"). The state is carried over by P1 interpolation of
 /// its logits (0 < c < 1 kept), σ_h recomputed on the read mesh.
 pub(crate) struct Reader {
-    read_model: Option<TipModel>,
+    params: EsmParams,
+    mesh: MeshOptions,
+    /// The read model of the last frequency read (its options and the model), if it differs from the
+    /// stepping model's mesh. One per frequency so that a read depends only on (params, mesh, frequency).
+    cache: RefCell<Option<(MeshOptions, TipModel)>>,
 }
 
 impl Reader {
-    /// The reader for reads up to `max_frequency_hz` on models built with `mesh`.
-    pub(crate) fn new(params: &EsmParams, mesh: MeshOptions, max_frequency_hz: f64) -> Result<Reader, TipModelError> {
-        let layered = read_options(params, mesh, max_frequency_hz)?;
-        let read_model = if layered.surface_layer_l.is_some() { Some(TipModel::new(params, layered)?) } else { None };
-        Ok(Reader { read_model })
+    /// The reader for models built with `mesh` on `params`.
+    pub(crate) fn new(params: &EsmParams, mesh: MeshOptions) -> Reader {
+        Reader { params: params.clone(), mesh, cache: RefCell::new(None) }
     }
 
     /// The read at `frequency_hz` about `state` (a state of `model`) with `dc_bias_v` held.
@@ -150,18 +154,34 @@ impl Reader {
         dc_bias_v: f64,
         frequency_hz: f64,
     ) -> Result<AcRead, TipModelError> {
-        match &self.read_model {
-            None => ac_read(model, state, dc_bias_v, frequency_hz),
-            Some(read_model) => {
-                let moved = transfer_state(model, read_model, state)?;
-                ac_read(read_model, &moved, dc_bias_v, frequency_hz)
-            }
+        let options = read_options(&self.params, self.mesh, frequency_hz)?;
+        if options == *model.options() {
+            return ac_read(model, state, dc_bias_v, frequency_hz);
         }
+        let mut cache = self.cache.borrow_mut();
+        if cache.as_ref().is_none_or(|(o, _)| *o != options) {
+            *cache = Some((options, TipModel::new(&self.params, options)?));
+        }
+        let read_model = &cache
+            .as_ref()
+            .ok_or_else(|| TipModelError::Input {
+                name: "read model",
+                value: frequency_hz,
+                expected: "a read model built for this frequency",
+            })?
+            .1;
+        let moved = transfer_state(model, read_model, state)?;
+        ac_read(read_model, &moved, dc_bias_v, frequency_hz)
     }
 
-    /// Nodes of the read mesh (that of the stepping model if there is no separate one).
-    pub(crate) fn read_nodes(&self, model: &TipModel) -> usize {
-        self.read_model.as_ref().unwrap_or(model).mesh().n_nodes()
+    /// Nodes of the read mesh at `frequency_hz` (that of `model` if it needs no layer).
+    pub(crate) fn read_nodes(&self, model: &TipModel, frequency_hz: f64) -> Result<usize, TipModelError> {
+        let options = read_options(&self.params, self.mesh, frequency_hz)?;
+        Ok(if options == *model.options() {
+            model.mesh().n_nodes()
+        } else {
+            TipModel::new(&self.params, options)?.mesh().n_nodes()
+        })
     }
 }
 
@@ -222,7 +242,8 @@ pub struct RunInfo {
     /// Element size near the tip, in L.
     pub mesh_h_min_l: f64,
     pub mesh_nodes: usize,
-    /// Nodes of the mesh the AC reads are solved on (with the surface layer, see [`Reader`]).
+    /// Nodes of the mesh the AC reads are solved on (with the surface and axis layers at the highest read
+    /// frequency, see [`Reader`]).
     #[serde(default)]
     pub read_mesh_nodes: usize,
     /// L²/D, s: the time unit of t̂ = tD/L² (seed 000 Methods).
@@ -230,9 +251,15 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// With the read mesh of `reader` (module doc of [`Reader`]).
-    pub(crate) fn with_reader(self, reader: &Reader, model: &TipModel) -> RunInfo {
-        RunInfo { read_mesh_nodes: reader.read_nodes(model), ..self }
+    /// With the read mesh at `frequency_hz` (the highest read frequency) of `mesh` ([`Reader`]).
+    pub(crate) fn with_read_mesh(
+        self,
+        model: &TipModel,
+        mesh: MeshOptions,
+        frequency_hz: f64,
+    ) -> Result<RunInfo, TipModelError> {
+        let nodes = Reader::new(model.params(), mesh).read_nodes(model, frequency_hz)?;
+        Ok(RunInfo { read_mesh_nodes: nodes, ..self })
     }
 
     pub(crate) fn of(model: &TipModel) -> RunInfo {

@@ -105,7 +105,7 @@ pub fn run_on(
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
     data.metadata.set_number("ac_frequency", params.ac_frequency_hz, Some("Hz"));
     let mut phase = Vec::new();
-    let reader = Reader::new(params, *model.options(), params.ac_frequency_hz)?;
+    let reader = Reader::new(params, *model.options());
     let mut state = model.equilibrium_state();
     let n = s.reads_per_step;
     let total = w.steps.len() * n as usize;
@@ -144,7 +144,7 @@ pub fn run_on(
         effective_length_l: data.tau_s.map(|t| std::f64::consts::PI * (t / t_unit).sqrt()),
         data,
         steps,
-        info: RunInfo::of(model).with_reader(&reader, model),
+        info: RunInfo::of(model).with_read_mesh(model, *model.options(), params.ac_frequency_hz)?,
     })
 }
 

@@ -164,7 +164,7 @@ pub fn run_period(
     data.metadata.set_number("dc_amplitude", settings.amplitude_v, Some("V"));
     data.metadata.set_number("baseline_concentration", params.baseline_concentration, None);
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
-    let reader = Reader::new(params, *model.options(), params.ac_frequency_hz)?;
+    let reader = Reader::new(params, *model.options());
     let mut state = model.equilibrium_state();
     let total = w.steps.len();
     let m = settings.reads_per_state;
@@ -284,6 +284,6 @@ pub fn run(
         runs,
         opening_vs_period,
         grain_boundary,
-        info: RunInfo::of(&model).with_reader(&Reader::new(params, mesh, params.ac_frequency_hz)?, &model),
+        info: RunInfo::of(&model).with_read_mesh(&model, mesh, params.ac_frequency_hz)?,
     })
 }
