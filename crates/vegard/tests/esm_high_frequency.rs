@@ -30,8 +30,8 @@ fn richardson(a: [f64; 3]) -> (f64, f64) {
 }
 
 /// The surface layer alone (coarse mesh h_min = 0.1 L plus axis layer 0.0125 L, ω̂ = 10⁶, δ = 1.41e-3 L):
-/// first rows h_s = δ/2, δ/4, δ/8 converge at first order in h_s (the lumped mass of the top row puts the
-/// row's amount at the surface node: an O(h_s) shift of the layer's centroid). Asserted: observed order in
+/// first rows h_s = δ/2, δ/4, δ/8 converge at first order in h_s (consistent with the lumped mass of the top
+/// row, which puts the row's amount at the surface node: an O(h_s) shift of the layer's centroid). Asserted: observed order in
 /// [0.8, 1.3] for amplitude and phase; the δ/8 read within 3 % of the Richardson value; no layer (the old
 /// mesh) more than 10 % off it. The lag → 90° (the ω⁻¹ asymptote, module doc of small_signal.rs).
 #[test]

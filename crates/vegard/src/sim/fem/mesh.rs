@@ -126,7 +126,8 @@ pub fn layered_sequence(
     let ok = h_first > 0.0 && h_first.is_finite() && h_first < h_min && layer_growth > 1.0 && layer_growth <= 2.0;
     // The layer's depth is < h_min·g/(g − 1); it must leave room for at least one h_min step.
     let layer_depth_bound = h_min * layer_growth / (layer_growth - 1.0);
-    if !ok || h_min / h_first > 1e9 || !(length > layer_depth_bound + h_min) {
+    let room = length.is_finite() && length > layer_depth_bound + h_min;
+    if !ok || h_min / h_first > 1e9 || !room {
         return Err(FemError::Input(format!(
             "layered_sequence: expected 0 < h_first < h_min (≥ 1e-9 h_min), 1 < layer_growth ≤ 2 and length > the \
              layer depth + h_min; found h_first {h_first}, layer_growth {layer_growth}, h_min {h_min}, length {length}"

@@ -75,7 +75,8 @@ pub(crate) fn check_setting(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum MeshChoice {
-    /// h = 0.1 L near the tip ([`MeshOptions::coarse`]): fast sweeps and tests.
+    /// h = 0.1 L near the tip ([`MeshOptions::coarse`]): fast sweeps and tests. Either choice reads
+    /// through [`Reader`] (surface and axis layers at high read frequencies).
     Coarse,
     /// h = 0.05 L near the tip ([`MeshOptions::default`]).
     #[default]
@@ -159,19 +160,14 @@ impl Reader {
             return ac_read(model, state, dc_bias_v, frequency_hz);
         }
         let mut cache = self.cache.borrow_mut();
-        if cache.as_ref().is_none_or(|(o, _)| *o != options) {
-            *cache = Some((options, TipModel::new(&self.params, options)?));
-        }
-        let read_model = &cache
-            .as_ref()
-            .ok_or_else(|| TipModelError::Input {
-                name: "read model",
-                value: frequency_hz,
-                expected: "a read model built for this frequency",
-            })?
-            .1;
-        let moved = transfer_state(model, read_model, state)?;
-        ac_read(read_model, &moved, dc_bias_v, frequency_hz)
+        let read_model = match cache.take() {
+            Some((o, m)) if o == options => m,
+            _ => TipModel::new(&self.params, options)?,
+        };
+        let read = transfer_state(model, &read_model, state)
+            .and_then(|moved| ac_read(&read_model, &moved, dc_bias_v, frequency_hz));
+        *cache = Some((options, read_model));
+        read
     }
 
     /// Nodes of the read mesh at `frequency_hz` (that of `model` if it needs no layer).
