@@ -151,7 +151,7 @@ pub struct MeshOptions {
     /// under the tip at high AC frequency.
     pub axis_layer_l: Option<f64>,
     /// The virtual experiments (`sim::esm::experiments`) read the AC response on a copy of this mesh with
-    /// the surface layer of [`MeshOptions::with_frequency_layer`] for the read frequency, the state
+    /// the surface and axis layers of [`MeshOptions::with_frequency_layer`] for the read frequency, the state
     /// interpolated onto it (if `surface_layer_l` is `None`; default `true`). `false`: read on this mesh.
     pub layered_reads: bool,
 }
@@ -196,7 +196,7 @@ impl MeshOptions {
         MeshOptions { h_min_l: 0.1, fine_extent_l: 1.0, growth: 1.3, h_max_l: 2.0, ..MeshOptions::default() }
     }
 
-    /// The default mesh with a surface layer resolving the AC diffusion layer at `frequency_hz`
+    /// The default mesh with the surface and axis layers resolving the AC diffusion layer at `frequency_hz`
     /// ([`Self::with_frequency_layer`]).
     pub fn resolving_frequency(params: &EsmParams, frequency_hz: f64) -> Result<Self, TipModelError> {
         MeshOptions::default().with_frequency_layer(params, frequency_hz)
@@ -215,7 +215,10 @@ impl MeshOptions {
             });
         }
         let (l, d) = (params.tip_radius_m, params.diffusivity_m2_per_s);
-        if !(l > 0.0 && d > 0.0 && l.is_finite() && d.is_finite()) {
+        if !(l > 0.0 && l.is_finite()) {
+            return Err(TipModelError::Input { name: "tip_radius_m", value: l, expected: "finite and > 0" });
+        }
+        if !(d > 0.0 && d.is_finite()) {
             return Err(TipModelError::Input { name: "diffusivity_m2_per_s", value: d, expected: "finite and > 0" });
         }
         let omega_hat = 2.0 * std::f64::consts::PI * frequency_hz * l * l / d;
