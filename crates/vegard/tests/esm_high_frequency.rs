@@ -115,3 +115,23 @@ fn joint_refinement_converges_at_high_frequency() {
         assert!(e2 < 1.0 && e2 < e1, "ω̂ = {w}: phase changes {e1}°, {e2}°");
     }
 }
+
+/// `with_frequency_layer`: no layers where δ/8 ≥ h_min (ω̂ ≤ 12.5 on the default mesh) or at ω = 0; at the
+/// preset 300 kHz a first row δ/8 = 5.15e-5 L (δ = √(2/ω̂)) and an axis layer h_min/8; bad input is named.
+#[test]
+fn frequency_layer_choice() {
+    let p = EsmParams::lifepo4();
+    let t = p.tip_radius_m.powi(2) / p.diffusivity_m2_per_s;
+    let at = |omega_hat: f64| MeshOptions::resolving_frequency(&p, omega_hat / (2.0 * PI * t)).unwrap();
+    assert_eq!(at(0.0), MeshOptions::default());
+    assert_eq!(at(12.0), MeshOptions::default());
+    let o = at(13.0);
+    assert!(o.surface_layer_l.is_some_and(|h| (h - delta(13.0) / 8.0).abs() < 1e-12));
+    let preset = MeshOptions::resolving_frequency(&p, p.ac_frequency_hz).unwrap();
+    let w = 2.0 * PI * p.ac_frequency_hz * t;
+    println!("preset ω̂ = {w:.4e}: {preset:?}");
+    assert!(preset.surface_layer_l.is_some_and(|h| (h - delta(w) / 8.0).abs() < 1e-15 && (h - 5.15e-5).abs() < 1e-7));
+    assert_eq!(preset.axis_layer_l, Some(0.05 / 8.0));
+    let err = MeshOptions::resolving_frequency(&p, -1.0).unwrap_err().to_string();
+    assert!(err.contains("frequency_hz"), "{err}");
+}
