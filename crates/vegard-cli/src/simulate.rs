@@ -65,7 +65,8 @@ pub struct EsmArgs {
     /// directory.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Mesh: coarse (h = 0.1 L under the tip) or default (h = 0.05 L).
+    /// Mesh: coarse (h = 0.1 L under the tip) or default (h = 0.05 L). AC reads above ωL²/D ≈ 3 (coarse)
+    /// or 13 (default) are solved on the same mesh plus surface and axis layers resolving √(2D/ω).
     #[arg(long)]
     pub mesh: Option<String>,
     /// No progress bar.

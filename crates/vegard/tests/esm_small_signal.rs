@@ -156,8 +156,8 @@ fn intermediate_frequency_matches_time_domain_bdf1() {
 /// ω̂ = 10^6.5 and 10^7 within 0.01 of −1, lag within 1° of 90° at ω̂ = 10^7. Prints the sweep and the crossover.
 /// Measured (coarse mesh, sphere tip): slope −0.5 to −0.7 for ω̂ = 10…10³ (the layer √(D/ω) resolved and
 /// comparable to the tip's field structure), −0.994 at 10⁵, −1.0000 from 10^6.5; lag 88.86° at 10⁵, 89.99°
-/// at 10⁷. The ω⁻¹ regime begins where the layer is thinner than the elements, so its prefactor is
-/// mesh-dependent (test `response_converges_under_refinement` below: converged only for ω̂ ≲ 10²).
+/// at 10⁷. On this unlayered mesh the prefactor of the ω⁻¹ tail is 27 % low; with the layers of
+/// `MeshOptions::with_frequency_layer` the ω⁻¹, 90° tail stays (tests/esm_high_frequency.rs).
 #[test]
 fn high_frequency_asymptote_and_crossover() {
     let m = model_c0(0.1);
@@ -241,9 +241,9 @@ fn amplitude_is_linear_in_small_c0() {
 /// Mesh convergence of the small-signal response (coarse h_min = 0.1 L, default 0.05 L, fine 0.025 L; sphere
 /// tip, c₀ = 0.1). Measured |u|/V at ω̂ = 1: 9.4833e-10, 9.5761e-10, 9.5977e-10 (successive differences
 /// 9.3e-12, 2.2e-12: ratio 4.3, second order); at ω̂ = 10²: 1.0887e-10, 1.1119e-10, 1.1164e-10 (ratio 5.1).
-/// At ω̂ = 10⁶ the same three meshes give 4.04e-14, 5.14e-14, 5.97e-14: NOT converged — the layer
-/// √(D/ω) = 10⁻³ L is unresolved and the injected flux depends on the resolution of the field at the contact
-/// (documented limit: high-frequency reads need a boundary-layer mesh). Asserted: ratio of successive
+/// At ω̂ = 10⁶ the same three (unlayered) meshes give 2.84e-14, 3.95e-14, 4.89e-14: NOT converged — the
+/// layer √(2D/ω) = 1.4·10⁻³ L is unresolved; the surface and axis layers of `MeshOptions::with_frequency_layer`
+/// converge it (tests/esm_high_frequency.rs). Asserted: ratio of successive
 /// differences > 3 (at least ~1.6th order) at ω̂ = 1 and 10², and the fine/default difference below 0.5 %.
 #[test]
 fn response_converges_under_refinement() {

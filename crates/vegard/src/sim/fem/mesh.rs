@@ -109,6 +109,42 @@ pub fn graded_sequence(
     Ok(xs)
 }
 
+/// Like [`graded_sequence`], but starting with a geometric **boundary layer** at x = 0: steps `h_first`,
+/// `h_first`·g, `h_first`·g², … (g = `layer_growth`) while they are below `h_min`, then the graded sequence
+/// (uniform `h_min` up to `fine_extent` from x = 0, geometric growth beyond) continues from the layer's end.
+/// Consecutive steps change by at most the factor g (h_min over the last layer step is ≤ g). Used for the
+/// diffusion layer of thickness √(2D/ω) under the top surface at high AC frequency (tip model).
+pub fn layered_sequence(
+    length: f64,
+    h_first: f64,
+    layer_growth: f64,
+    h_min: f64,
+    fine_extent: f64,
+    growth: f64,
+    h_max: f64,
+) -> Result<Vec<f64>, FemError> {
+    let ok = h_first > 0.0 && h_first.is_finite() && h_first < h_min && layer_growth > 1.0 && layer_growth <= 2.0;
+    // The layer's depth is < h_min·g/(g − 1); it must leave room for at least one h_min step.
+    let layer_depth_bound = h_min * layer_growth / (layer_growth - 1.0);
+    let room = length.is_finite() && length > layer_depth_bound + h_min;
+    if !ok || h_min / h_first > 1e9 || !room {
+        return Err(FemError::Input(format!(
+            "layered_sequence: expected 0 < h_first < h_min (≥ 1e-9 h_min), 1 < layer_growth ≤ 2 and length > the \
+             layer depth + h_min; found h_first {h_first}, layer_growth {layer_growth}, h_min {h_min}, length {length}"
+        )));
+    }
+    let mut xs = vec![0.0];
+    let (mut x, mut h) = (0.0, h_first);
+    while h < h_min {
+        x += h;
+        xs.push(x);
+        h *= layer_growth;
+    }
+    let rest = graded_sequence(length - x, h_min, fine_extent - x, growth, h_max)?;
+    xs.extend(rest.into_iter().skip(1).map(|d| x + d));
+    Ok(xs)
+}
+
 /// Triangular mesh with boundary tags. Nodes are (r, z).
 #[derive(Clone, Debug)]
 pub struct Mesh {
@@ -256,6 +292,41 @@ impl Mesh {
         v
     }
 
+    /// The P1 interpolant of nodal `values` (one per node of this P1 tensor mesh) at each of `points` (r, z):
+    /// linear on the triangle of the tensor cell that contains the point (cells cut along their (r↑, z↑)
+    /// diagonal, as built by [`Mesh::tensor`]). Points outside the cylinder are an input error.
+    pub fn interpolate_p1(&self, values: &[f64], points: &[[f64; 2]]) -> Result<Vec<f64>, FemError> {
+        let (nr, nz) = (self.r_lines.len(), self.z_lines.len());
+        if self.order != Order::P1 || values.len() != nr * nz {
+            return Err(FemError::Input(format!(
+                "interpolate_p1: expected a P1 tensor mesh and {} nodal values, found {:?} and {}",
+                nr * nz,
+                self.order,
+                values.len()
+            )));
+        }
+        // Index of the interval [v[k], v[k+1]] holding x (clamped to the end intervals; x checked in range).
+        let cell = |v: &[f64], x: f64| v.partition_point(|&a| a <= x).clamp(1, v.len() - 1) - 1;
+        let (r_end, z_start) = (self.r_lines[nr - 1], self.z_lines[0]);
+        let mut out = Vec::with_capacity(points.len());
+        for &[r, z] in points {
+            let tol = 1e-12 * (r_end - z_start);
+            if !(r >= -tol && r <= r_end + tol && z >= z_start - tol && z <= tol) {
+                return Err(FemError::Input(format!(
+                    "interpolate_p1: point (r, z) = ({r}, {z}) outside the cylinder r ∈ [0, {r_end}], z ∈ [{z_start}, 0]"
+                )));
+            }
+            let (i, j) = (cell(&self.r_lines, r), cell(&self.z_lines, z));
+            let s = ((r - self.r_lines[i]) / (self.r_lines[i + 1] - self.r_lines[i])).clamp(0.0, 1.0);
+            let t = ((z - self.z_lines[j]) / (self.z_lines[j + 1] - self.z_lines[j])).clamp(0.0, 1.0);
+            let id = |i: usize, j: usize| values[j * nr + i];
+            let (a, b, c, d) = (id(i, j), id(i + 1, j), id(i + 1, j + 1), id(i, j + 1));
+            // Triangle (a, b, c) below the diagonal (t ≤ s), (a, c, d) above it.
+            out.push(if t <= s { (1.0 - s) * a + (s - t) * b + t * c } else { (1.0 - t) * a + (t - s) * d + s * c });
+        }
+        Ok(out)
+    }
+
     /// Largest vertex spacing in r and in z (a mesh-size measure for convergence plots).
     pub fn h_max(&self) -> f64 {
         let m = |v: &[f64]| v.windows(2).map(|w| w[1] - w[0]).fold(0.0, f64::max);
@@ -278,6 +349,72 @@ mod tests {
             assert!(w[1] / w[0] <= 1.2 + 1e-9, "ratio {}", w[1] / w[0]);
         }
         assert!(*h.last().unwrap() <= 1.5 + 1e-9);
+    }
+
+    /// The layer starts at h_first, grows by at most g per step up to h_min, then follows the graded
+    /// sequence; the end point is exact.
+    #[test]
+    fn layered_sequence_starts_with_a_geometric_layer() {
+        let x = layered_sequence(10.0, 1e-4, 1.25, 0.05, 1.0, 1.2, 1.0).unwrap();
+        assert_eq!(x[0], 0.0);
+        assert_eq!(*x.last().unwrap(), 10.0);
+        let h: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!((h[0] - 1e-4).abs() < 1e-18);
+        for w in h[..h.len() - 1].windows(2) {
+            assert!(w[1] / w[0] <= 1.25 + 1e-9, "ratio {}", w[1] / w[0]);
+        }
+        // log(0.05/1e-4)/log(1.25) = 27.85: 28 layer steps below h_min, then h_min.
+        assert_eq!(h.iter().take_while(|&&v| v < 0.05 - 1e-12).count(), 28);
+        assert!((h[28] - 0.05).abs() < 1e-12);
+        assert!(layered_sequence(10.0, 0.06, 1.25, 0.05, 1.0, 1.2, 1.0).is_err());
+        assert!(layered_sequence(10.0, 1e-4, 1.0, 0.05, 1.0, 1.2, 1.0).is_err());
+        assert!(layered_sequence(0.2, 1e-4, 1.25, 0.05, 1.0, 1.2, 1.0).is_err());
+    }
+
+    /// The EAFE transport step needs every edge weight ω_ij = −∫_e r ∇N_i·∇N_j ≥ 0 (weakly acute
+    /// triangles). Tensor cells cut along a diagonal give right triangles, for any aspect ratio: here the
+    /// layered lines of the high-frequency read mesh (rows 2.6e-5 L under the top next to 0.05 L columns,
+    /// aspect up to 2000). Asserted ∇N_i·∇N_j ≤ 1e-12 × max |∇N|² on every edge.
+    #[test]
+    fn layered_tensor_meshes_are_weakly_acute() {
+        let r = layered_sequence(10.0, 0.05 / 8.0, 1.25, 0.05, 1.0, 1.25, 1.0).unwrap();
+        let d = layered_sequence(10.0, 2.6e-5, 1.25, 0.05, 1.0, 1.25, 1.0).unwrap();
+        let m = Mesh::tensor(r, d.iter().rev().map(|v| -v).collect(), Order::P1).unwrap();
+        let mut worst = f64::NEG_INFINITY;
+        for e in 0..m.n_elements() {
+            let p: Vec<[f64; 2]> = m.element(e).iter().map(|&i| m.nodes[i]).collect();
+            let det = (p[1][0] - p[0][0]) * (p[2][1] - p[0][1]) - (p[2][0] - p[0][0]) * (p[1][1] - p[0][1]);
+            assert!(det > 0.0, "element {e} is not counter-clockwise");
+            let g: Vec<[f64; 2]> = (0..3)
+                .map(|k| {
+                    let (a, b) = (p[(k + 1) % 3], p[(k + 2) % 3]);
+                    [(a[1] - b[1]) / det, (b[0] - a[0]) / det]
+                })
+                .collect();
+            let scale = g.iter().map(|v| v[0] * v[0] + v[1] * v[1]).fold(0.0, f64::max);
+            for k in 0..3 {
+                let (a, b) = (g[k], g[(k + 1) % 3]);
+                worst = worst.max((a[0] * b[0] + a[1] * b[1]) / scale);
+            }
+        }
+        assert!(worst <= 1e-12, "an obtuse angle: ∇N_i·∇N_j / max|∇N|² = {worst}");
+    }
+
+    /// P1 interpolation reproduces linear fields exactly (any cell, either triangle), the nodal values at
+    /// the nodes, and rejects points outside. Tolerance: rounding (1e-12).
+    #[test]
+    fn p1_interpolation_is_exact_for_linear_fields() {
+        let m = Mesh::tensor(vec![0.0, 0.3, 1.0, 2.5], vec![-2.0, -0.7, -0.1, 0.0], Order::P1).unwrap();
+        let f = |p: [f64; 2]| 1.5 - 2.0 * p[0] + 0.7 * p[1];
+        let values: Vec<f64> = m.nodes.iter().map(|&p| f(p)).collect();
+        let points = [[0.0, 0.0], [0.1, -0.05], [0.29, -0.69], [2.5, -2.0], [1.7, -0.3], [0.5, -1.9]];
+        for (p, v) in points.iter().zip(m.interpolate_p1(&values, &points).unwrap()) {
+            assert!((v - f(*p)).abs() < 1e-12, "{p:?}: {v} vs {}", f(*p));
+        }
+        let at_nodes = m.interpolate_p1(&values, &m.nodes).unwrap();
+        assert!(at_nodes.iter().zip(&values).all(|(a, b)| (a - b).abs() < 1e-12));
+        assert!(m.interpolate_p1(&values, &[[0.1, 0.2]]).is_err());
+        assert!(m.interpolate_p1(&values[1..], &[[0.1, -0.2]]).is_err());
     }
 
     #[test]

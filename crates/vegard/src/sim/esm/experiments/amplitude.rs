@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, check_setting, log_space, read_amplitude_m, tick};
+use super::{ExperimentError, Progress, RunInfo, check_setting, log_space, read_amplitude_m, read_options, tick};
 use crate::sim::esm::params::EsmParams;
 use crate::sim::esm::tip_model::{MeshOptions, TipModel};
 
@@ -106,7 +106,7 @@ pub struct AmplitudeSweeps {
 
 /// The amplitude read on the uniform equilibrium state of `params` (no DC bias).
 fn equilibrium_amplitude_m(params: &EsmParams, mesh: MeshOptions) -> Result<f64, ExperimentError> {
-    let model = TipModel::new(params, mesh)?;
+    let model = TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?;
     let state = model.equilibrium_state();
     Ok(read_amplitude_m(&model, &state, 0.0)?)
 }
@@ -200,6 +200,6 @@ pub fn run(
     let concentration = concentration_sweep(params, mesh, &settings.c0_values, settings.linear_c0_max, Some(&pa))?;
     let pb = |d: usize, _: usize| tick(progress, na + d, total);
     let diffusivity = diffusivity_sweep(params, mesh, &settings.d_hat_values, Some(&pb))?;
-    let info = RunInfo::of(&TipModel::new(params, mesh)?);
+    let info = RunInfo::of(&TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?);
     Ok(AmplitudeSweeps { concentration, diffusivity, info })
 }

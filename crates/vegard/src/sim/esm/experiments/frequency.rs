@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, ac_read, check_setting, log_space, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, log_space, tick};
 use crate::data::Metadata;
 use crate::data::esm::{EsmSource, FrequencyResponse};
 use crate::esm::loops::{Crossover, CrossoverCriterion, crossover_frequency};
@@ -77,12 +77,14 @@ pub fn run(
     let t_unit = model.time_unit_s();
     let frequency_hz: Vec<f64> = omega_hat.iter().map(|w| w / (2.0 * std::f64::consts::PI * t_unit)).collect();
     let (mut amplitude_m, mut phase_deg) = (Vec::new(), Vec::new());
+    let reader = Reader::new(params, mesh);
     for (i, &f) in frequency_hz.iter().enumerate() {
-        let r = ac_read(&model, &state, s.dc_bias_v, f)?;
+        let r = reader.read(&model, &state, s.dc_bias_v, f)?;
         amplitude_m.push(r.amplitude_m);
         phase_deg.push(r.phase_deg);
         tick(progress, i + 1, frequency_hz.len());
     }
+    let f_max = frequency_hz.iter().fold(0.0, |a: f64, &b| a.max(b));
     let mut metadata = Metadata::default();
     metadata.set_number("diffusion_time", t_unit, Some("s"));
     metadata.set_text("material", params.material.clone());
@@ -115,7 +117,7 @@ pub fn run(
         crossover_phase,
         crossover_half_power,
         crossover_errors,
-        info: RunInfo::of(&model),
+        info: RunInfo::of(&model).with_read_mesh(&model, mesh, f_max)?,
         response,
     })
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, check_setting, tick};
+use super::{ExperimentError, Progress, RunInfo, check_setting, read_options, tick};
 use crate::data::Image;
 use crate::data::esm::EsmMap;
 use crate::sim::esm::mapping::{ResolutionFunction, triple_junction_c0};
@@ -70,7 +70,7 @@ pub fn run(
     for (name, c) in [("grain_c0", grain), ("boundary_c0", boundary)] {
         check_setting(name, c, c > 0.0 && c < 1.0, "a concentration in (0, 1)")?;
     }
-    let model = TipModel::new(params, mesh)?;
+    let model = TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?;
     let g = ResolutionFunction::compute(&model, params.ac_frequency_hz)?;
     tick(progress, 1, 2);
     let n = s.n_px;

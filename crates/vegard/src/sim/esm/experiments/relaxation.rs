@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, ac_read, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
 use crate::data::esm::{EsmSource, Relaxation};
 use crate::esm::loops::{RelaxationFit, fit_relaxation_steps};
 use crate::sim::esm::params::EsmParams;
@@ -105,6 +105,7 @@ pub fn run_on(
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
     data.metadata.set_number("ac_frequency", params.ac_frequency_hz, Some("Hz"));
     let mut phase = Vec::new();
+    let reader = Reader::new(params, *model.options());
     let mut state = model.equilibrium_state();
     let n = s.reads_per_step;
     let total = w.steps.len() * n as usize;
@@ -113,7 +114,7 @@ pub fn run_on(
         let sub = step.duration_s / f64::from(n);
         for _ in 0..n {
             state = model.advance(&state, step.bias_v, sub)?;
-            let r = ac_read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+            let r = reader.read(model, &state, step.bias_v, params.ac_frequency_hz)?;
             data.time_s.push(state.time_s);
             data.amplitude_m.push(r.amplitude_m);
             data.bias_v.push(step.bias_v);
@@ -143,7 +144,7 @@ pub fn run_on(
         effective_length_l: data.tau_s.map(|t| std::f64::consts::PI * (t / t_unit).sqrt()),
         data,
         steps,
-        info: RunInfo::of(model),
+        info: RunInfo::of(model).with_read_mesh(model, *model.options(), params.ac_frequency_hz)?,
     })
 }
 

@@ -18,7 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, ac_read, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
 use crate::data::esm::{BiasSpectroscopy, EsmSource, PulseState, SpectroscopyRead};
 use crate::esm::loops::{LoopMetrics, analyze_loop};
 use crate::sim::esm::params::EsmParams;
@@ -164,6 +164,7 @@ pub fn run_period(
     data.metadata.set_number("dc_amplitude", settings.amplitude_v, Some("V"));
     data.metadata.set_number("baseline_concentration", params.baseline_concentration, None);
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
+    let reader = Reader::new(params, *model.options());
     let mut state = model.equilibrium_state();
     let total = w.steps.len();
     let m = settings.reads_per_state;
@@ -177,7 +178,7 @@ pub fn run_period(
             let (mut a, mut ph, mut t) = (0.0, 0.0, 0.0);
             for _ in 0..m {
                 state = model.advance(&state, step.bias_v, sub)?;
-                let r = ac_read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+                let r = reader.read(model, &state, step.bias_v, params.ac_frequency_hz)?;
                 a += r.amplitude_m;
                 ph += r.phase_deg;
                 t += state.time_s;
@@ -279,5 +280,10 @@ pub fn run(
         period_hat: runs.iter().map(|r| r.period_hat).collect(),
         opening_m: runs.iter().map(|r| r.opening_m.unwrap_or(f64::NAN)).collect(),
     };
-    Ok(SpectroscopyResult { runs, opening_vs_period, grain_boundary, info: RunInfo::of(&model) })
+    Ok(SpectroscopyResult {
+        runs,
+        opening_vs_period,
+        grain_boundary,
+        info: RunInfo::of(&model).with_read_mesh(&model, mesh, params.ac_frequency_hz)?,
+    })
 }

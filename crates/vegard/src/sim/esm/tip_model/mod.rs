@@ -122,6 +122,7 @@ use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
 use crate::sim::analytic::sphere_tip::SphereOverDielectric;
 use crate::sim::esm::params::EsmParams;
 use crate::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
+use crate::sim::fem::mesh::{graded_sequence, layered_sequence};
 use crate::sim::fem::scalar;
 use crate::sim::fem::sparse::{CscMatrix, MatrixKind, Symbolic, Triplets};
 use crate::sim::fem::system::Constrained;
@@ -222,7 +223,27 @@ pub struct MeshOptions {
     pub contact_radius_l: f64,
     /// How the tip's potential enters the sample (module doc).
     pub electrostatics: TipElectrostatics,
+    /// Thickness of the first element row under the top surface, in L: a geometric boundary layer (ratio
+    /// [`SURFACE_LAYER_GROWTH`]) from it up to `h_min_l` (`None`: uniform h_min from the top). It resolves the
+    /// AC diffusion layer √(2D/ω) at high read frequencies; see [`MeshOptions::resolving_frequency`].
+    pub surface_layer_l: Option<f64>,
+    /// First r-step at the axis, in L: a geometric layer (ratio [`SURFACE_LAYER_GROWTH`]) from it up to
+    /// `h_min_l` (`None`: uniform h_min from the axis). Resolves the lateral structure of the injected flux
+    /// under the tip at high AC frequency.
+    pub axis_layer_l: Option<f64>,
+    /// The virtual experiments (`sim::esm::experiments`) read the AC response on a copy of this mesh with
+    /// the surface and axis layers of [`MeshOptions::with_frequency_layer`] for the read frequency, the state
+    /// interpolated onto it (if `surface_layer_l` is `None`; default `true`). `false`: read on this mesh.
+    pub layered_reads: bool,
 }
+
+/// Growth ratio of consecutive element rows in the surface boundary layer ([`MeshOptions::surface_layer_l`]).
+pub const SURFACE_LAYER_GROWTH: f64 = 1.25;
+/// First-row thickness of the surface layer per AC diffusion length δ = √(2D/ω):
+/// [`MeshOptions::resolving_frequency`] sets h_s = δ / this (convergence study in tests/esm_high_frequency.rs).
+pub const SURFACE_LAYER_PER_DIFFUSION_LENGTH: f64 = 8.0;
+/// First r-step of the axis layer per h_min in [`MeshOptions::with_frequency_layer`]: h_axis = h_min / this.
+pub const AXIS_LAYER_PER_H_MIN: f64 = 8.0;
 
 /// The tip's boundary condition on the sample's top surface (module doc).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -243,6 +264,9 @@ impl Default for MeshOptions {
             h_max_l: 1.0,
             contact_radius_l: 0.2,
             electrostatics: TipElectrostatics::Sphere { gap_l: 0.0 },
+            surface_layer_l: None,
+            axis_layer_l: None,
+            layered_reads: true,
         }
     }
 }
@@ -251,6 +275,40 @@ impl MeshOptions {
     /// A coarse mesh (h = 0.1 L near the tip) for fast tests and sweeps.
     pub fn coarse() -> Self {
         MeshOptions { h_min_l: 0.1, fine_extent_l: 1.0, growth: 1.3, h_max_l: 2.0, ..MeshOptions::default() }
+    }
+
+    /// The default mesh with the surface and axis layers resolving the AC diffusion layer at `frequency_hz`
+    /// ([`Self::with_frequency_layer`]).
+    pub fn resolving_frequency(params: &EsmParams, frequency_hz: f64) -> Result<Self, TipModelError> {
+        MeshOptions::default().with_frequency_layer(params, frequency_hz)
+    }
+
+    /// These options with a surface layer whose first row is h_s = δ/[`SURFACE_LAYER_PER_DIFFUSION_LENGTH`],
+    /// δ = √(2D/ω) = L√(2/ω̂) the decay length of the AC concentration under the surface (the bare D: the
+    /// stress feedback only raises the effective diffusivity, so δ is a lower bound), and an axis layer from
+    /// h_min/[`AXIS_LAYER_PER_H_MIN`] (the displacement of the thin injected layer weighs its lateral profile
+    /// near r = 0 strongly). No layers (`None`) where h_s ≥ h_min (low frequencies: h_min resolves the
+    /// diffusion layer already) or at ω = 0; a layer set already is kept.
+    pub fn with_frequency_layer(self, params: &EsmParams, frequency_hz: f64) -> Result<Self, TipModelError> {
+        if !(frequency_hz >= 0.0 && frequency_hz.is_finite()) {
+            return Err(TipModelError::Input {
+                name: "frequency_hz", value: frequency_hz, expected: "finite and ≥ 0"
+            });
+        }
+        let (l, d) = (params.tip_radius_m, params.diffusivity_m2_per_s);
+        if !(l > 0.0 && l.is_finite()) {
+            return Err(TipModelError::Input { name: "tip_radius_m", value: l, expected: "finite and > 0" });
+        }
+        if !(d > 0.0 && d.is_finite()) {
+            return Err(TipModelError::Input { name: "diffusivity_m2_per_s", value: d, expected: "finite and > 0" });
+        }
+        let omega_hat = 2.0 * std::f64::consts::PI * frequency_hz * l * l / d;
+        let h_s = (2.0 / omega_hat).sqrt() / SURFACE_LAYER_PER_DIFFUSION_LENGTH;
+        if h_s >= self.h_min_l || self.surface_layer_l.is_some() {
+            return Ok(self);
+        }
+        let axis = self.axis_layer_l.unwrap_or(self.h_min_l / AXIS_LAYER_PER_H_MIN);
+        Ok(MeshOptions { surface_layer_l: Some(h_s), axis_layer_l: Some(axis), ..self })
     }
 }
 
@@ -356,15 +414,32 @@ impl TipModel {
         let radius = params.sample_radius_m / l;
         let depth = params.sample_thickness_m / l;
         check("sample_radius_m", params.sample_radius_m, radius > a, "larger than the contact radius")?;
-        let mesh = Mesh::cylinder(&CylinderSpec {
-            radius,
-            depth,
-            h_min: options.h_min_l,
-            fine_extent: options.fine_extent_l,
-            growth: options.growth,
-            h_max: options.h_max_l,
-            order: Order::P1,
-        })?;
+        let mesh = if options.surface_layer_l.is_none() && options.axis_layer_l.is_none() {
+            Mesh::cylinder(&CylinderSpec {
+                radius,
+                depth,
+                h_min: options.h_min_l,
+                fine_extent: options.fine_extent_l,
+                growth: options.growth,
+                h_max: options.h_max_l,
+                order: Order::P1,
+            })?
+        } else {
+            // The same tensor grid with geometric layers at the axis (r) and/or under the top surface (z).
+            let (h, ext, g, hmax) = (options.h_min_l, options.fine_extent_l, options.growth, options.h_max_l);
+            let lines = |length: f64, layer: Option<f64>, name: &'static str| -> Result<Vec<f64>, TipModelError> {
+                match layer {
+                    Some(h0) => {
+                        check(name, h0, h0 > 0.0 && h0 < h, "in (0, h_min_l) (in units of L)")?;
+                        Ok(layered_sequence(length, h0, SURFACE_LAYER_GROWTH, h, ext, g, hmax)?)
+                    }
+                    None => Ok(graded_sequence(length, h, ext, g, hmax)?),
+                }
+            };
+            let r = lines(radius, options.axis_layer_l, "axis_layer_l")?;
+            let depth_lines = lines(depth, options.surface_layer_l, "surface_layer_l")?;
+            Mesh::tensor(r, depth_lines.iter().rev().map(|d| -d).collect(), Order::P1)?
+        };
         let origin = mesh
             .nodes
             .iter()

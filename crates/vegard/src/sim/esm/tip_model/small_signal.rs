@@ -37,24 +37,32 @@
 //!
 //! **High-frequency limit (derivation).** In the interior of a uniform state ∇·(c_s∇ψ) = 0, so the field
 //! injects ions only where the migration flux c_s ∂ψ/∂n meets a blocking boundary (the top surface under
-//! the tip and the grounded bottom). The zero-flux condition fixes the *flux* q into a diffusion layer of thickness √(D/ω),
-//! not the concentration, so the amount per area in the layer is q/(iω) and, because the layer becomes thin
-//! compared with L, its surface displacement tends to that of a surface sheet of the same amount: |u| ∝ ω⁻¹
-//! with a phase lag of 90° relative to the quasi-static response (not the ω^{-1/2}, 45° of a
-//! concentration-controlled Warburg electrode). Discretely the limit is exact: δĉ → M⁻¹f/(iω̂).
+//! the tip and the grounded bottom). The zero-flux condition fixes the *flux* q into a diffusion layer of
+//! thickness δ = √(2D/ω), not the concentration, so the amount per area in the layer is q/(iω) and, because
+//! the layer becomes thin compared with L, its surface displacement tends to that of a surface sheet of the
+//! same amount: |u| ∝ ω⁻¹ with a phase lag of 90° relative to the quasi-static response (not the ω^{-1/2},
+//! 45° of a concentration-controlled Warburg electrode; only the surface concentration q/√(iωD) falls as
+//! ω^{-1/2}). Discretely the limit is exact: δĉ → M⁻¹f/(iω̂).
 //!
-//! **Numbers (coarse mesh, LiFePO₄ preset, sphere tip in contact, c₀ = 0.1, L = 25 nm, D = 1e-16 m²/s,
-//! L²/D = 6.25 s; `tests/esm_small_signal.rs`).** ω = 0: R = −1.7333e-9 m/V (a positive tip bias pushes Li⁺
-//! away: the surface sinks), equal to the time-stepped ±0.1 mV steady states to 3e-6. ω̂ = 1:
+//! **Resolving the layer.** On a mesh whose top row is thicker than δ the discrete response is already in
+//! that limit, but its prefactor is wrong (the lumped mass puts the row's amount at the surface nodes, an
+//! O(h/δ) error in the centroid). [`super::MeshOptions::with_frequency_layer`] adds a geometric surface
+//! layer (first row δ/8) and an axis layer in r (first column h_min/8): the sheet's displacement at r = 0
+//! weighs the lateral profile of the injected flux near the axis strongly (the flux varies on the scale
+//! 2L/(κ+1) ≈ 0.18 L of the sphere tip's image series). Convergence in `tests/esm_high_frequency.rs`.
+//!
+//! **Numbers (LiFePO₄ preset, sphere tip in contact, c₀ = 0.1, L = 25 nm, D = 1e-16 m²/s, L²/D = 6.25 s;
+//! `tests/esm_small_signal.rs`, coarse mesh unless noted).** ω = 0: R = −1.7333e-9 m/V (a positive tip bias
+//! pushes Li⁺ away: the surface sinks), equal to the time-stepped ±0.1 mV steady states to 3e-6. ω̂ = 1:
 //! |R| = 9.48e-10 m/V, lag 28.8°; BDF1 time-domain runs converge to it at first order. Cross-over: 45° lag
 //! at ω̂ ≈ 16.4 (0.42 Hz), half power at ω̂ ≈ 0.43 (0.011 Hz). Slope d ln|R|/d ln ω ≈ −0.3 to −0.7 for
-//! ω̂ = 1…10³, → −1 above ω̂ ~ 10⁵ (lag 89.99° at 10⁷). Mesh convergence: second order for ω̂ ≤ 10²
-//! (h_min = 0.1, 0.05, 0.025 L: 9.483, 9.576, 9.598 × 10⁻¹⁰ m/V at ω̂ = 1). **Limit:** once the diffusion
-//! layer 1/√ω̂ (in L) is thinner than the elements, the ω⁻¹ prefactor depends on the mesh (at ω̂ = 10⁶:
-//! 4.04, 5.14, 5.97 × 10⁻¹⁴ m/V on the three meshes — the injected flux depends on how well the field at
-//! the contact is resolved). At the preset AC frequency (300 kHz, ω̂ ≈ 1.2·10⁷) the response is deep in
-//! that regime, ≈ 3–5e-15 m/V: with D = 1e-16 m²/s the ions barely move in one AC period, and the number is
-//! good to its order of magnitude only; resolved high-frequency reads need a boundary-layer mesh.
+//! ω̂ = 1…10³, → −1 above ω̂ ~ 10⁵. Mesh convergence on the plain meshes: second order for ω̂ ≤ 10²
+//! (h_min = 0.1, 0.05, 0.025 L: 9.483, 9.576, 9.598 × 10⁻¹⁰ m/V at ω̂ = 1). With the layers
+//! (`tests/esm_high_frequency.rs`, h_min = 0.1, 0.05, 0.025 L, surface layer δ/4, δ/8, δ/16): at the preset
+//! 300 kHz (ω̂ = 1.18·10⁷) |R| = 3.3052, 3.3108, 3.3137 × 10⁻¹⁵ m/V (Richardson 3.317e-15), phase 93.40°,
+//! 91.94°, 91.26° (→ 90.7°); ω̂|R| = 3.90e-8 m/V there and 3.82e-8 at ω̂ = 10⁶: the ω⁻¹ tail. The
+//! unlayered meshes give 2.41e-15 (coarse) and 3.36e-15 (default) at 300 kHz, and 2.84, 3.95, 4.89 × 10⁻¹⁴
+//! m/V at ω̂ = 10⁶ for h_min = 0.1, 0.05, 0.025 L (3.84, 3.84, 3.82 × 10⁻¹⁴ with the layers).
 
 use super::{State, TipModel, TipModelError};
 use crate::sim::fem::elasticity::{self, Eigenstrain};
