@@ -2,35 +2,37 @@
 //! volt of a small AC tip bias δV e^{iωt} superposed on a DC bias, about a frozen state (seed 000 Eqs. 1–4;
 //! seed 001 Fig. 1b for the frequency response).
 //!
-//! **Linearisation.** With the discrete residual of the time stepper (see the parent module doc, element
-//! average c̄_e in the diffusion coefficient)
-//! F_i(c) = Σ_e ∫ [∇c/(1−c̄_e) + c ∇w]·∇N_i r, w = φ̂ − σ̂_h,
-//! a perturbation δc, δw about the state (c_s, w_s) gives
-//! δF = ∫ [∇δc/(1−c̄_e) + ∇c_s δc̄_e/(1−c̄_e)² + δc ∇w_s + c_s ∇δw]·∇N_i r,
-//! δw = ψ δV/V_T − δσ̂_h(δc), where ψ is the unit potential, V_T = RT/(Fz) and δσ̂_h(δc) is the hydrostatic
-//! stress of the Vegard eigenstrain (Ω c_max/3) δc from the model's elastic solve (linear, dense). With
-//! time-harmonic fields δc(t) = Re[δĉ e^{iωt}] and ω̂ = ωL²/D:
-//! (iω̂ M + A + P) δĉ = f (M the lumped mass of the time stepper), A δc = the first three terms, P δc = K_c(−S δc) (S = ∂σ̂_h/∂c, K_c = ∫ c_s ∇N_j·∇N_i r),
-//! f = −K_c ψ δV/V_T. This is the exact derivative of the Galerkin time-stepping operator, so the ω → 0 limit
-//! equals the quasi-static response of `step` to a small DC step and the time-harmonic solution equals the
-//! long-time periodic state of `step` as Δt → 0 (both verified in `tests/esm_small_signal.rs`). The drift
-//! term is plain Galerkin, acceptable here because the perturbation is small and the linearisation is taken
-//! about a state with small drift (the off-state or a small DC bias); the exponentially fitted flux that the
-//! time stepper is moving to would change the linear operator A only by O(h·|∇w_s|) near strong fields.
+//! **Linearisation.** The time stepper (parent module doc, transport.rs) solves, per node i,
+//! m_i (c(η_i) − cⁿ_i)/Δt̂ + F_i(η, w) = 0, F_i = Σ_edges ω_ij M_ij (μ_i − μ_j), μ = η + w,
+//! with the logit η = ln(c/(1−c)), w = φ̂ − σ̂_h and the EAFE edge mobilities M_ij(η_i, η_j, w_i, w_j, s_e)
+//! (`edge_mobility`, including the stress stabilisation s_e = β c̄_e that the converged step contains).
+//! A perturbation δη, δw about a frozen state gives δF = J_η δη + J_w δw with the Jacobians of F, built
+//! element by element by central differences of the element fluxes (relative step 1e-5: truncation ≈ 1e-10,
+//! rounding ≈ 1e-11); δw = ψ δV/V_T − δσ̂_h(δc), δc = c'(η) δη, c' = c(1 − c) computed from η, where ψ is
+//! the unit potential, V_T = RT/(Fz) and δσ̂_h(δc) = S δc the hydrostatic stress of the Vegard eigenstrain
+//! (Ω c_max/3) δc from the model's elastic solve (linear, dense). With time-harmonic fields
+//! δη(t) = Re[δη̂ e^{iωt}] and ω̂ = ωL²/D:
+//! (iω̂ D + J_η − J_w S C) δη̂ = f, D = diag(m c'), C = diag(c'), f = −J_w ψ/V_T,
+//! and δĉ = c' δη̂. This is the exact derivative of the discrete operator of [`TipModel::step`] about any
+//! state (not only equilibria), so the ω → 0 limit equals the quasi-static response of `step` to a small DC
+//! step and the time-harmonic solution equals the long-time periodic state of `step` as Δt → 0 (verified in
+//! `tests/esm_small_signal.rs`, also about a −1 V accumulation state). Working in η keeps the unknown
+//! well scaled where c or 1 − c is tiny (reads at strong accumulation, where 1 − c rounds to 0 in f64 and a
+//! linearisation in c would divide by it); at a uniform equilibrium it reduces to the Galerkin
+//! linearisation ∫ [∇δc/(1−c) + c ∇δw]·∇N_i r.
 //!
-//! **Solve.** δĉ = x + iy as the real block system [[A', −ω̂M], [ω̂M, A']] with A' = A + βK_c̄, sparse LU
-//! (MatrixKind::General). The dense stress operator P is lagged in a Picard iteration, stabilised exactly
-//! like the time stepper (`stress_stiffening`): β = θ_max/2 of it is moved into the implicit diffusion
-//! coefficient (K_c̄ with the element average of c_s) and subtracted again with the previous iterate, so the
-//! iteration contracts with factor ≤ (θ_max c/2)/(1/(1−c) + θ_max c/2); iterate until
-//! max |Δδĉ| ≤ [`AC_PICARD_TOL`] · max |δĉ|.
+//! **Solve.** δη̂ = x + iy as the real block system [[J, −ω̂D], [ω̂D, J]] (J = J_η − J_w S C) by GMRES
+//! (`numerics::gmres`, right-preconditioned, stop at relative residual [`AC_GMRES_TOL`]); the operator
+//! applies the dense stress term with one back-substitution of the kept elastic factor per block, the
+//! preconditioner is the sparse LU of the same block system with S replaced by its local estimate
+//! −β I (β = half the fully constrained stress feedback, as in the stepper's stabilisation).
 //!
-//! **Mass constraint.** Every column of A, K_c and P sums to zero (Σ_i ∇N_i = 0), so 1ᵀ(A + P) = 0 and
-//! 1ᵀ f = 0: at ω = 0 the closed system is singular (the null mode is the shift of the equilibrium amount).
-//! The system is bordered with the constraint Σ_i m_i δc_i = 0 (m = M·1, a Lagrange multiplier per real
-//! and imaginary part): at ω = 0 it fixes the null mode (δV moves ions but conserves their amount); at
-//! ω > 0 the constraint already holds for the exact solution (1ᵀ iω̂ M δĉ = 1ᵀ(f − (A + P) δĉ) = 0) and the
-//! multipliers vanish.
+//! **Mass constraint.** Every column of J_η and J_w sums to zero (each edge flux enters two rows with
+//! opposite signs), so 1ᵀ J = 0 and 1ᵀ f = 0: at ω = 0 the closed system is singular (the null mode is the
+//! shift of the equilibrium amount). The system is bordered with the constraint Σ_i m_i c'_i δη_i = 0 (the
+//! amount, a Lagrange multiplier per real and imaginary part, multiplier column m): at ω = 0 it fixes the
+//! null mode (δV moves ions but conserves their amount); at ω > 0 the constraint already holds for the
+//! exact solution and the multipliers vanish.
 //!
 //! **Displacement.** u_z(0, 0) of the eigenstrain (Ω c_max/3) δĉ (linear; real and imaginary parts solved
 //! separately), per volt. Convention: u(t) = Re[(re + i·im) δV e^{iωt}].
@@ -64,19 +66,20 @@
 //! unlayered meshes give 2.41e-15 (coarse) and 3.36e-15 (default) at 300 kHz, and 2.84, 3.95, 4.89 × 10⁻¹⁴
 //! m/V at ω̂ = 10⁶ for h_min = 0.1, 0.05, 0.025 L (3.84, 3.84, 3.82 × 10⁻¹⁴ with the layers).
 
-use super::{State, TipModel, TipModelError};
+use super::transport::{edge_mobility, edge_weights, logistic, logistic_slope};
+use super::{LOGIT_MAX, State, TipModel, TipModelError};
+use crate::numerics::gmres::gmres;
+use crate::sim::fem::FemError;
 use crate::sim::fem::elasticity::{self, Eigenstrain};
-use crate::sim::fem::element::AffineMap;
-use crate::sim::fem::quadrature::triangle_degree5;
-use crate::sim::fem::scalar;
 use crate::sim::fem::sparse::{Factor, MatrixKind, Triplets};
-use crate::sim::fem::{FemError, Order};
 use serde::Serialize;
 
-/// Relative convergence tolerance of the stress Picard iteration: max |Δδĉ| ≤ this × max |δĉ|.
-pub const AC_PICARD_TOL: f64 = 1e-10;
-/// Largest number of Picard iterations before [`TipModelError::NotConverged`].
-pub const AC_PICARD_MAX_ITER: usize = 500;
+/// Relative residual ‖b − A z‖₂/‖b‖₂ at which GMRES stops on the small-signal system.
+pub const AC_GMRES_TOL: f64 = 1e-12;
+/// Largest number of GMRES iterations before [`TipModelError::NotConverged`].
+pub const AC_GMRES_MAX_ITER: usize = 600;
+/// Relative step of the central differences of the element fluxes.
+const FD_STEP: f64 = 1e-5;
 
 /// Complex small-signal surface displacement u_z(0, 0) per volt of AC bias:
 /// u(t) = Re[(re + i·im) · V_ac · e^{iωt}].
@@ -98,16 +101,18 @@ impl AcResponse {
     }
 }
 
-/// The linearised transport operator and its data, about one frozen state.
+/// The linearised transport operator about one frozen state (module doc).
 struct Linearised {
-    /// A + β K_c̄ (Galerkin linearisation plus the Picard stabilisation).
-    a_stab: Triplets,
-    /// K_c: ∫ c_s ∇N_j·∇N_i r.
-    k_c: crate::sim::fem::sparse::CscMatrix,
-    /// β K_c̄.
-    k_beta: crate::sim::fem::sparse::CscMatrix,
-    /// f per volt: −K_c ψ / V_T.
+    /// J_η = ∂F/∂η.
+    j_eta: Triplets,
+    /// J_w = ∂F/∂w.
+    j_w: Triplets,
+    /// c'(η) = c(1 − c) at each node (from the logit, accurate at both ends).
+    slope: Vec<f64>,
+    /// f per volt: −J_w ψ/V_T.
     drive: Vec<f64>,
+    /// Local estimate of the stress feedback δw ≈ β δc for the preconditioner.
+    beta: f64,
 }
 
 impl TipModel {
@@ -153,8 +158,8 @@ impl TipModel {
         self.concentration_response(state, dc_bias_v, (0.0, omega_hat))
     }
 
-    /// Solve (s M + A + P) δĉ = f for the normalised complex frequency s = (s_re, s_im) (s = iω̂ for the
-    /// time-harmonic response).
+    /// Solve (s D + J_η + J_w P) δη = f for the normalised complex frequency s = (s_re, s_im) (s = iω̂ for
+    /// the time-harmonic response) and return δĉ = c'(η) δη (module doc).
     fn concentration_response(
         &self,
         state: &State,
@@ -165,80 +170,94 @@ impl TipModel {
             return Err(TipModelError::Input { name: "dc_bias_v", value: dc_bias_v, expected: "finite" });
         }
         let n = self.mesh.n_nodes();
-        if state.c.len() != n || state.sigma_h_pa.len() != n {
+        if state.logit_c.len() != n || state.sigma_h_pa.len() != n {
             return Err(FemError::Input(format!(
-                "state has {} / {} values, expected {n}",
-                state.c.len(),
+                "state has {} logits / {} stresses, expected {n}",
+                state.logit_c.len(),
                 state.sigma_h_pa.len()
             ))
             .into());
         }
-        if let Some((node, &value)) = state.c.iter().enumerate().find(|(_, v)| !(**v > 0.0 && **v < 1.0)) {
+        if let Some((node, &value)) =
+            state.logit_c.iter().enumerate().find(|(_, v)| !(v.is_finite() && v.abs() <= LOGIT_MAX))
+        {
             let p = self.mesh.nodes[node];
-            return Err(TipModelError::OutOfRange { node, value, r_l: p[0], z_l: p[1] });
+            return Err(TipModelError::OutOfRange { node, value: logistic(value), r_l: p[0], z_l: p[1] });
+        }
+        if let Some((i, &v)) = state.sigma_h_pa.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(FemError::Input(format!("state: σ_h = {v} Pa at node {i}, expected finite")).into());
         }
         let lin = self.linearise(state, dc_bias_v)?;
-
-        // Bordered real block system, unknowns [x (n), y (n), λ_x, λ_y].
-        let dim = 2 * n + 2;
-        let mut t = Triplets::with_capacity(dim, 2 * lin.a_stab.entries().len() + 2 * n * 9 + 4 * n);
-        for &(i, j, v) in lin.a_stab.entries() {
-            t.add(i, j, v);
-            t.add(n + i, n + j, v);
-        }
+        let slope = &lin.slope;
+        // D = diag(m c'(η)): the lumped mass of the time stepper in the logit variable.
+        let d: Vec<f64> = self.lumped_mass.iter().zip(slope).map(|(m, c)| m * c).collect();
         let dynamic = s.0 != 0.0 || s.1 != 0.0;
+
+        // Bordered real block system, unknowns [x (n), y (n), λ_x, λ_y]: rows Σ m_i c'_i δη_i = 0 (the amount),
+        // multiplier columns m (1ᵀm > 0, so the bordered matrix is regular although 1ᵀ(J_η + J_w P) = 0).
+        let dim = 2 * n + 2;
+        let border = |t: &mut Triplets| {
+            for i in 0..n {
+                t.add(i, 2 * n, self.lumped_mass[i]);
+                t.add(2 * n, i, d[i]);
+                t.add(n + i, 2 * n + 1, self.lumped_mass[i]);
+                t.add(2 * n + 1, n + i, d[i]);
+            }
+        };
+        // Preconditioner: the block system with the dense stress term replaced by its local estimate
+        // P ≈ β diag(c') (β as in the time stepper's `stress_stiffening`), factored once.
+        let mut t = Triplets::with_capacity(dim, 2 * (lin.j_eta.entries().len() + lin.j_w.entries().len()) + 8 * n);
+        for (block, &(i, j, v)) in [0, n].iter().flat_map(|b| lin.j_eta.entries().iter().map(move |e| (*b, e))) {
+            t.add(block + i, block + j, v);
+        }
+        for (block, &(i, j, v)) in [0, n].iter().flat_map(|b| lin.j_w.entries().iter().map(move |e| (*b, e))) {
+            t.add(block + i, block + j, v * lin.beta * slope[j]);
+        }
         if dynamic {
-            // The lumped mass of the time stepper (mod.rs), so that the periodic limit of `step` is this
-            // response exactly as Δt → 0.
-            for (i, &v) in self.lumped_mass.iter().enumerate() {
+            for (i, &v) in d.iter().enumerate() {
                 t.add(i, i, s.0 * v);
                 t.add(n + i, n + i, s.0 * v);
                 t.add(i, n + i, -s.1 * v);
                 t.add(n + i, i, s.1 * v);
             }
         }
-        let m_row: Vec<f64> = self.mass.mul_vec(&vec![1.0; n]);
-        for (i, &mi) in m_row.iter().enumerate() {
-            t.add(i, 2 * n, mi);
-            t.add(2 * n, i, mi);
-            t.add(n + i, 2 * n + 1, mi);
-            t.add(2 * n + 1, n + i, mi);
-        }
-        let lu = Factor::new(&t.to_csc()?, MatrixKind::General)?;
+        border(&mut t);
+        let precond = Factor::new(&t.to_csc()?, MatrixKind::General)?;
+        let j_eta = lin.j_eta.to_csc()?;
+        let j_w = lin.j_w.to_csc()?;
 
-        let beta_rhs = |z: &[f64]| -> Result<Vec<f64>, TipModelError> {
-            // (β K_c̄ + K_c S) z: the part of the stress coupling moved to the right-hand side.
-            let s = self.perturbation_stress_hat(z)?;
-            let a = lin.k_beta.mul_vec(z);
-            let b = lin.k_c.mul_vec(&s);
-            Ok(a.iter().zip(&b).map(|(p, q)| p + q).collect())
+        // The exact operator, with the stress of the eigenstrain of δc = c' δη from the kept elastic factor.
+        let apply = |z: &[f64]| -> Result<Vec<f64>, TipModelError> {
+            let mut out = vec![0.0; dim];
+            for (block, lambda) in [(0, 2 * n), (n, 2 * n + 1)] {
+                let v = &z[block..block + n];
+                let dc: Vec<f64> = v.iter().zip(slope).map(|(a, b)| a * b).collect();
+                // δw = −δσ̂_h(δc) (the potential part is the drive).
+                let dw: Vec<f64> = self.perturbation_stress_hat(&dc)?.into_iter().map(|x| -x).collect();
+                let a = j_eta.mul_vec(v);
+                let b = j_w.mul_vec(&dw);
+                for i in 0..n {
+                    out[block + i] += a[i] + b[i] + self.lumped_mass[i] * z[lambda];
+                }
+                out[lambda] = dc.iter().zip(&self.lumped_mass).map(|(a, m)| a * m).sum();
+            }
+            if dynamic {
+                for i in 0..n {
+                    out[i] += s.0 * d[i] * z[i] - s.1 * d[i] * z[n + i];
+                    out[n + i] += s.1 * d[i] * z[i] + s.0 * d[i] * z[n + i];
+                }
+            }
+            Ok(out)
         };
-        let mut x = vec![0.0; n];
-        let mut y = vec![0.0; n];
-        let mut last = f64::INFINITY;
-        for _ in 0..AC_PICARD_MAX_ITER {
-            let rx = beta_rhs(&x)?;
-            let ry = if dynamic { beta_rhs(&y)? } else { vec![0.0; n] };
-            let mut b = vec![0.0; dim];
-            for i in 0..n {
-                b[i] = lin.drive[i] + rx[i];
-                b[n + i] = ry[i];
-            }
-            let z = lu.solve(&b);
-            let scale = z[..2 * n].iter().fold(0.0f64, |m, v| m.max(v.abs()));
-            let change =
-                z[..n].iter().zip(&x).chain(z[n..2 * n].iter().zip(&y)).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-            x.copy_from_slice(&z[..n]);
-            y.copy_from_slice(&z[n..2 * n]);
-            if !scale.is_finite() {
-                break;
-            }
-            last = change / scale.max(f64::MIN_POSITIVE);
-            if last <= AC_PICARD_TOL {
-                return Ok((x, y));
-            }
+        let mut b = vec![0.0; dim];
+        b[..n].copy_from_slice(&lin.drive);
+        let out = gmres(apply, |v| Ok(precond.solve(v)), &b, AC_GMRES_TOL, 60, AC_GMRES_MAX_ITER)?;
+        if !out.converged {
+            return Err(TipModelError::NotConverged { iterations: out.iterations, last_change: out.relative_residual });
         }
-        Err(TipModelError::NotConverged { iterations: AC_PICARD_MAX_ITER, last_change: last })
+        let x = out.x[..n].iter().zip(slope).map(|(a, b)| a * b).collect();
+        let y = out.x[n..2 * n].iter().zip(slope).map(|(a, b)| a * b).collect();
+        Ok((x, y))
     }
 
     /// u_z(0, 0), m, of the eigenstrain (Ω c_max/3) δc of a concentration perturbation `dc` (linear in `dc`).
@@ -265,62 +284,58 @@ impl TipModel {
         dc.iter().map(|v| k * v).collect()
     }
 
-    /// Assemble the linearised operator about (state, dc_bias_v) (module doc).
-    #[allow(clippy::needless_range_loop)] // i, j address the local matrix and the shape arrays together.
+    /// The Jacobians of the steady EAFE flux divergence F_i(η, w) = Σ_edges ω_ij M_ij (μ_i − μ_j), μ = η + w,
+    /// of the time stepper (transport.rs: `edge_mobility` with the stress stabilisation s_e = β c̄_e that the
+    /// converged step contains) about (state, dc_bias_v), element by element by central differences.
     fn linearise(&self, state: &State, dc_bias_v: f64) -> Result<Linearised, TipModelError> {
         let mesh = &self.mesh;
         let n = mesh.n_nodes();
         let (vt, su) = (self.thermal_voltage_v(), self.stress_unit_pa());
-        let c = &state.c;
+        let eta = &state.logit_c;
         let w: Vec<f64> = (0..n).map(|i| self.unit_potential[i] * dc_bias_v / vt - state.sigma_h_pa[i] / su).collect();
         let beta = 0.5 * self.stress_stiffening();
-        let rule = triangle_degree5();
-        let mut a = Triplets::with_capacity(n, mesh.n_elements() * 9);
-        let mut kc = Triplets::with_capacity(n, mesh.n_elements() * 9);
-        let mut cbar_beta = Vec::with_capacity(mesh.n_elements());
+        let mut j_eta = Triplets::with_capacity(n, mesh.n_elements() * 9);
+        let mut j_w = Triplets::with_capacity(n, mesh.n_elements() * 9);
         for e in 0..mesh.n_elements() {
             let nodes = mesh.element(e);
-            let cbar = nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
-            cbar_beta.push(beta * cbar);
-            let d = 1.0 / (1.0 - cbar);
-            let d2 = d * d;
-            let map = AffineMap::of(mesh, e);
-            let mut la = [[0.0; 3]; 3];
-            let mut lk = [[0.0; 3]; 3];
-            for s in map.at_points(Order::P1, &rule) {
-                let (mut wr, mut wz, mut cr, mut cz, mut ch) = (0.0, 0.0, 0.0, 0.0, 0.0);
-                for k in 0..3 {
-                    wr += s.dn_dr[k] * w[nodes[k]];
-                    wz += s.dn_dz[k] * w[nodes[k]];
-                    cr += s.dn_dr[k] * c[nodes[k]];
-                    cz += s.dn_dz[k] * c[nodes[k]];
-                    ch += s.n[k] * c[nodes[k]];
+            let omega = edge_weights(mesh, e);
+            let local = |x: &[f64; 6]| -> [f64; 3] {
+                // x = (η_a, η_b, η_c, w_a, w_b, w_c): the element's contribution to F at its nodes.
+                let stab = beta * (logistic(x[0]) + logistic(x[1]) + logistic(x[2])) / 3.0;
+                let mut r = [0.0; 3];
+                for (k, &om) in omega.iter().enumerate() {
+                    if om == 0.0 {
+                        continue;
+                    }
+                    let (i, j) = (k, (k + 1) % 3);
+                    let m = edge_mobility(x[i], x[j], x[3 + i], x[3 + j], stab);
+                    let flux = om * m * (x[i] + x[3 + i] - x[j] - x[3 + j]);
+                    r[i] += flux;
+                    r[j] -= flux;
                 }
-                let wt = s.area_weight * s.r;
-                for i in 0..3 {
-                    let drift = wr * s.dn_dr[i] + wz * s.dn_dz[i];
-                    // ∇c_s/(1−c̄)² · ∇N_i, times ∂c̄_e/∂c_j = 1/3.
-                    let dcoef = d2 * (cr * s.dn_dr[i] + cz * s.dn_dz[i]) / 3.0;
-                    for j in 0..3 {
-                        let grad = s.dn_dr[i] * s.dn_dr[j] + s.dn_dz[i] * s.dn_dz[j];
-                        la[i][j] += wt * (d * grad + dcoef + s.n[j] * drift);
-                        lk[i][j] += wt * ch * grad;
+                r
+            };
+            let x0 = [eta[nodes[0]], eta[nodes[1]], eta[nodes[2]], w[nodes[0]], w[nodes[1]], w[nodes[2]]];
+            for col in 0..6 {
+                // Central difference: truncation O(h²) ≈ 1e-10 relative, rounding ≈ ε/h ≈ 1e-11.
+                let h = FD_STEP * (1.0 + x0[col].abs());
+                let (mut xp, mut xm) = (x0, x0);
+                xp[col] += h;
+                xm[col] -= h;
+                let (rp, rm) = (local(&xp), local(&xm));
+                let target = if col < 3 { &mut j_eta } else { &mut j_w };
+                for row in 0..3 {
+                    let v = (rp[row] - rm[row]) / (2.0 * h);
+                    if v != 0.0 {
+                        target.add(nodes[row], nodes[col % 3], v);
                     }
                 }
             }
-            for i in 0..3 {
-                for j in 0..3 {
-                    a.add(nodes[i], nodes[j], la[i][j]);
-                    kc.add(nodes[i], nodes[j], lk[i][j]);
-                }
-            }
         }
-        let k_beta_t = scalar::stiffness_per_element(mesh, &cbar_beta);
-        a.add_scaled(&k_beta_t, 1.0);
-        let k_c = kc.to_csc()?;
+        let slope: Vec<f64> = eta.iter().map(|&e| logistic_slope(e)).collect();
         let psi_hat: Vec<f64> = self.unit_potential.iter().map(|p| p / vt).collect();
-        let drive = k_c.mul_vec(&psi_hat).into_iter().map(|v| -v).collect();
-        Ok(Linearised { a_stab: a, k_c, k_beta: k_beta_t.to_csc()?, drive })
+        let drive = j_w.to_csc()?.mul_vec(&psi_hat).into_iter().map(|v| -v).collect();
+        Ok(Linearised { j_eta, j_w, slope, drive, beta: self.stress_stiffening() * 0.5 })
     }
 }
 
