@@ -5,7 +5,7 @@
 //! N_01 = 4 λ0 λ1, N_12 = 4 λ1 λ2, N_20 = 4 λ2 λ0 — the node order of [`super::Mesh::element`].
 
 use super::mesh::{Mesh, Order};
-use super::quadrature::TrianglePoint;
+use super::quadrature::{TrianglePoint, triangle_degree5};
 
 /// Reference coordinates (ξ, η) of the six P2 nodes (the first three are the P1 nodes).
 pub const REFERENCE_NODES: [[f64; 2]; 6] = [[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.5, 0.0], [0.5, 0.5], [0.0, 0.5]];
@@ -30,6 +30,30 @@ pub fn reference_shape(order: Order, xi: f64, eta: f64) -> ([f64; 6], [f64; 6], 
             let deta = [1.0 - 4.0 * l0, 0.0, 4.0 * eta - 1.0, -4.0 * xi, 4.0 * xi, 4.0 * (l0 - eta)];
             (n, dxi, deta)
         }
+    }
+}
+
+/// The reference shape functions and their (ξ, η) derivatives tabulated at the points of the 7-point degree-5
+/// rule ([`super::quadrature::triangle_degree5`]), once per order: an element loop then only applies its
+/// affine map ([`AffineMap::tabulated`]) instead of re-evaluating the polynomials at every point of every
+/// element. The values are those of [`reference_shape`] at the same points, so the integrals are unchanged.
+#[derive(Clone, Copy, Debug)]
+pub struct RefTable {
+    pub order: Order,
+    pub rule: [TrianglePoint; 7],
+    pub n: [[f64; 6]; 7],
+    pub dxi: [[f64; 6]; 7],
+    pub deta: [[f64; 6]; 7],
+}
+
+impl RefTable {
+    pub fn degree5(order: Order) -> RefTable {
+        let rule = triangle_degree5();
+        let mut t = RefTable { order, rule, n: [[0.0; 6]; 7], dxi: [[0.0; 6]; 7], deta: [[0.0; 6]; 7] };
+        for (q, p) in rule.iter().enumerate() {
+            (t.n[q], t.dxi[q], t.deta[q]) = reference_shape(order, p.xi, p.eta);
+        }
+        t
     }
 }
 
@@ -85,6 +109,33 @@ impl AffineMap {
             dn_dr,
             dn_dz,
         }
+    }
+
+    /// Position (r, z) of reference point (ξ, η).
+    #[inline]
+    pub fn position(&self, xi: f64, eta: f64) -> (f64, f64) {
+        (
+            self.origin[0] + self.jac[0][0] * xi + self.jac[0][1] * eta,
+            self.origin[1] + self.jac[1][0] * xi + self.jac[1][1] * eta,
+        )
+    }
+
+    /// Shape functions at point `q` of the degree-5 rule, from the values tabulated once in `tab` (the same
+    /// values as [`Self::shape`] at that point, without re-evaluating the polynomials). Element loops call
+    /// this point by point (`for q in 0..7`), which keeps the per-point data in registers instead of
+    /// building (and copying) an array of seven [`ShapeAt`].
+    #[inline(always)]
+    pub fn tabulated(&self, tab: &RefTable, q: usize) -> ShapeAt {
+        let npe = tab.order.nodes_per_element();
+        let p = tab.rule[q];
+        let (r, z) = self.position(p.xi, p.eta);
+        let mut dn_dr = [0.0; 6];
+        let mut dn_dz = [0.0; 6];
+        for k in 0..npe {
+            dn_dr[k] = tab.dxi[q][k] * self.inv[0][0] + tab.deta[q][k] * self.inv[1][0];
+            dn_dz[k] = tab.dxi[q][k] * self.inv[0][1] + tab.deta[q][k] * self.inv[1][1];
+        }
+        ShapeAt { r, z, area_weight: p.weight * self.det.abs(), n: tab.n[q], dn_dr, dn_dz }
     }
 
     /// As [`Self::at_points`] for a fixed-size rule, on the stack (no allocation per element: the assembly
