@@ -364,9 +364,12 @@ pub enum Symbolic {
     Lu(SymbolicLu<usize>),
 }
 
+/// A permutation as (forward, inverse) index arrays.
+type Permutation = (Vec<usize>, Vec<usize>);
+
 /// Fill-reducing ordering (forward, inverse) of a symmetric pattern by AMD on the graph of its groups of
 /// consecutive identical columns; None when there are no such groups (then faer's own AMD is used).
-fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<(Vec<usize>, Vec<usize>)>, FemError> {
+fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<Permutation>, FemError> {
     let n = s.ncols();
     let (cp, ri) = (s.col_ptr(), s.row_idx());
     let mut group = vec![0usize; n];
