@@ -463,7 +463,40 @@ impl Symbolic {
         self.factor_ref(p.view(values)?)
     }
 
+    /// As [`Self::factor_pattern`], but into an existing factor of this analysis: a Cholesky factor keeps
+    /// its buffer for L (no allocation and no fresh pages each time step; on the P2 h_min 0.025 L diffusion
+    /// matrix L holds 0.7 M values). Any other `factor` is replaced. On error the factor is poisoned (its L
+    /// is NaN, so a solve returns NaN rather than the solution of a half-factored matrix).
+    pub fn refactor_pattern(&self, p: &Pattern, values: &[f64], factor: &mut Factor) -> Result<(), FemError> {
+        let a = p.view(values)?;
+        let reuse = match (self, &mut *factor) {
+            (Symbolic::Cholesky { symbolic, .. }, Factor::Cholesky { symbolic: fs, l })
+                if Arc::ptr_eq(symbolic, fs) =>
+            {
+                Some(std::mem::take(l))
+            }
+            _ => None,
+        };
+        match self.factor_into(a, reuse) {
+            Ok(f) => {
+                *factor = f;
+                Ok(())
+            }
+            Err(e) => {
+                if let Factor::Cholesky { symbolic, l } = factor {
+                    *l = vec![f64::NAN; symbolic.len_val()];
+                }
+                Err(e)
+            }
+        }
+    }
+
     fn factor_ref(&self, a: SparseColMatRef<'_, usize, f64>) -> Result<Factor, FemError> {
+        self.factor_into(a, None)
+    }
+
+    /// Numeric factorisation; `buffer` (if given) is reused for the values of L.
+    fn factor_into(&self, a: SparseColMatRef<'_, usize, f64>, buffer: Option<Vec<f64>>) -> Result<Factor, FemError> {
         match self {
             Symbolic::Cholesky { symbolic: s, nnz } => {
                 if a.nrows() != s.nrows() || a.ncols() != s.ncols() || a.compute_nnz() != *nnz {
@@ -476,7 +509,8 @@ impl Symbolic {
                     )));
                 }
                 let par = faer::get_global_parallelism();
-                let mut l = vec![0.0; s.len_val()];
+                let mut l = buffer.unwrap_or_default();
+                l.resize(s.len_val(), 0.0);
                 let mut mem = MemBuffer::try_new(s.factorize_numeric_llt_scratch::<f64>(par, Default::default()))
                     .map_err(|e| FemError::Solver(format!("Cholesky workspace: {e:?}")))?;
                 s.factorize_numeric_llt::<f64>(
@@ -630,6 +664,19 @@ mod tests {
         let x2 = sym.factor_pattern(&p, &v2).unwrap().solve(&[1.0, 2.0, 1.0]);
         assert!(x2.iter().all(|xi| (xi - 0.5).abs() < 1e-14), "{x2:?}");
         assert_eq!(p.mul_vec(&v, &[1.0, 1.0, 1.0]).unwrap(), vec![1.0, 2.0, 1.0]);
+        // Refactoring into a kept factor (its buffer reused) gives the same solutions; a matrix that is not
+        // SPD is an error and poisons the factor (NaN solutions, no panic); a wrong value array is an error
+        // that leaves the factor intact.
+        let mut f = sym.factor_pattern(&p, &v2).unwrap();
+        sym.refactor_pattern(&p, &v, &mut f).unwrap();
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 1.0).abs() < 1e-14));
+        assert!(sym.refactor_pattern(&p, &v[..6], &mut f).is_err());
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 1.0).abs() < 1e-14));
+        let neg: Vec<f64> = v.iter().map(|a| -a).collect();
+        assert!(sym.refactor_pattern(&p, &neg, &mut f).is_err());
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| xi.is_nan()));
+        sym.refactor_pattern(&p, &v2, &mut f).unwrap();
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 0.5).abs() < 1e-14));
         // Wrong inputs are errors, not panics.
         assert!(Pattern::from_element_dofs(3, 2, &[0, 3]).is_err());
         assert!(Pattern::from_element_dofs(3, 2, &[0, 1, 2]).is_err());
