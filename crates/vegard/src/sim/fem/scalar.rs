@@ -5,9 +5,9 @@
 //! ∂u/∂r = 0 is the symmetry condition, and the r weight vanishes there anyway.
 
 use super::FemError;
-use super::element::AffineMap;
-use super::mesh::{Boundary, Mesh};
-use super::quadrature::{interval_gauss3, triangle_degree5};
+use super::element::{AffineMap, RefTable};
+use super::mesh::{Boundary, Mesh, Order};
+use super::quadrature::interval_gauss3;
 use super::sparse::{Pattern, Triplets};
 
 /// Stiffness K_ij = ∫ k(r, z) ∇N_i·∇N_j r dr dz (k evaluated at the quadrature points).
@@ -20,14 +20,15 @@ pub fn stiffness(mesh: &Mesh, k: impl Fn(f64, f64) -> f64) -> Triplets {
 /// Stiffness with one conductivity / permittivity per element (e.g. material regions).
 pub fn stiffness_per_element(mesh: &Mesh, k: &[f64]) -> Triplets {
     let mut t = Triplets::with_capacity(mesh.n_nodes(), mesh.n_elements() * 36);
-    let rule = triangle_degree5();
+    let tab = RefTable::degree5(mesh.order);
     let npe = mesh.order.nodes_per_element();
     for e in 0..mesh.n_elements() {
         let map = AffineMap::of(mesh, e);
         let nodes = mesh.element(e);
         let ke = k.get(e).copied().unwrap_or(0.0);
         let mut local = [[0.0; 6]; 6];
-        for s in map.at_points_array(mesh.order, &rule) {
+        for q in 0..7 {
+            let s = map.tabulated(&tab, q);
             let w = s.area_weight * s.r * ke;
             for i in 0..npe {
                 for j in 0..npe {
@@ -117,7 +118,10 @@ pub(crate) fn check_pattern(mesh: &Mesh, pattern: &Pattern, values: &[f64], per_
 }
 
 /// Element loop adding ∫ (a N_i N_j + b ∇N_i·∇N_j) r dr dz with (a, b) = `coef(r, z)` at each quadrature
-/// point, scattered through the pattern's slots.
+/// point, scattered through the pattern's slots. The shape functions come from the table of the reference
+/// element (once per call); on P1 the gradients are constant on an element, so the stiffness part is
+/// (Σ_q w_q r_q b_q) ∇N_i·∇N_j — the same quadrature sum with the constant factored out (equal up to
+/// rounding), and the mass part uses the tabulated products N_i N_j at the points.
 #[allow(clippy::needless_range_loop)] // i, j address the local matrix and the shape arrays together.
 fn add_into(
     mesh: &Mesh,
@@ -126,31 +130,67 @@ fn add_into(
     coef: impl Fn(f64, f64) -> (f64, f64),
 ) -> Result<(), FemError> {
     check_pattern(mesh, pattern, values, 1)?;
-    let rule = triangle_degree5();
-    let npe = mesh.order.nodes_per_element();
-    for e in 0..mesh.n_elements() {
-        let map = AffineMap::of(mesh, e);
-        let mut local = [[0.0; 6]; 6];
-        for s in map.at_points_array(mesh.order, &rule) {
-            let (a, b) = coef(s.r, s.z);
-            let w = s.area_weight * s.r;
-            let (wa, wb) = (w * a, w * b);
-            // Symmetric integrand: the upper triangle only, mirrored below (half the work per point).
-            for i in 0..npe {
-                for j in i..npe {
-                    local[i][j] += wa * s.n[i] * s.n[j] + wb * (s.dn_dr[i] * s.dn_dr[j] + s.dn_dz[i] * s.dn_dz[j]);
+    let tab = RefTable::degree5(mesh.order);
+    match mesh.order {
+        Order::P1 => {
+            // N_i N_j at each point (upper triangle, row-major: 00 01 02 11 12 22).
+            let nn: [[f64; 6]; 7] = std::array::from_fn(|q| {
+                let n = &tab.n[q];
+                [n[0] * n[0], n[0] * n[1], n[0] * n[2], n[1] * n[1], n[1] * n[2], n[2] * n[2]]
+            });
+            for e in 0..mesh.n_elements() {
+                let map = AffineMap::of(mesh, e);
+                let det = map.det.abs();
+                let mut m = [0.0; 6];
+                let mut sb = 0.0;
+                for q in 0..7 {
+                    let p = tab.rule[q];
+                    let (r, z) = map.position(p.xi, p.eta);
+                    let (a, b) = coef(r, z);
+                    let w = p.weight * det * r;
+                    let wa = w * a;
+                    for k in 0..6 {
+                        m[k] += wa * nn[q][k];
+                    }
+                    sb += w * b;
+                }
+                // Constant gradients: ∇N_k = (∂ξ/∂· , ∂η/∂·) combination of the reference ones.
+                let gr = [-map.inv[0][0] - map.inv[1][0], map.inv[0][0], map.inv[1][0]];
+                let gz = [-map.inv[0][1] - map.inv[1][1], map.inv[0][1], map.inv[1][1]];
+                let g = |i: usize, j: usize| sb * (gr[i] * gr[j] + gz[i] * gz[j]);
+                let u =
+                    [m[0] + g(0, 0), m[1] + g(0, 1), m[2] + g(0, 2), m[3] + g(1, 1), m[4] + g(1, 2), m[5] + g(2, 2)];
+                let local = [u[0], u[1], u[2], u[1], u[3], u[4], u[2], u[4], u[5]];
+                let slots = pattern.element_slots(e);
+                for (s, v) in slots.iter().zip(local) {
+                    values[*s] += v;
                 }
             }
         }
-        for i in 0..npe {
-            for j in 0..i {
-                local[i][j] = local[j][i];
-            }
-        }
-        let slots = pattern.element_slots(e);
-        for i in 0..npe {
-            for j in 0..npe {
-                values[slots[i * npe + j]] += local[i][j];
+        Order::P2 => {
+            let npe = 6;
+            for e in 0..mesh.n_elements() {
+                let map = AffineMap::of(mesh, e);
+                let mut local = [[0.0; 6]; 6];
+                for q in 0..7 {
+                    let s = map.tabulated(&tab, q);
+                    let (a, b) = coef(s.r, s.z);
+                    let w = s.area_weight * s.r;
+                    let (wa, wb) = (w * a, w * b);
+                    // Symmetric integrand: the upper triangle only, mirrored below (half the work per point).
+                    for i in 0..npe {
+                        for j in i..npe {
+                            local[i][j] +=
+                                wa * s.n[i] * s.n[j] + wb * (s.dn_dr[i] * s.dn_dr[j] + s.dn_dz[i] * s.dn_dz[j]);
+                        }
+                    }
+                }
+                let slots = pattern.element_slots(e);
+                for i in 0..npe {
+                    for j in 0..npe {
+                        values[slots[i * npe + j]] += if j >= i { local[i][j] } else { local[j][i] };
+                    }
+                }
             }
         }
     }
@@ -159,13 +199,14 @@ fn add_into(
 
 /// Load f_i = ∫ f(r, z) N_i r dr dz.
 pub fn load(mesh: &Mesh, f: impl Fn(f64, f64) -> f64) -> Vec<f64> {
-    let rule = triangle_degree5();
+    let tab = RefTable::degree5(mesh.order);
     let npe = mesh.order.nodes_per_element();
     let mut b = vec![0.0; mesh.n_nodes()];
     for e in 0..mesh.n_elements() {
         let map = AffineMap::of(mesh, e);
         let nodes = mesh.element(e);
-        for s in map.at_points_array(mesh.order, &rule) {
+        for q in 0..7 {
+            let s = map.tabulated(&tab, q);
             let w = s.area_weight * s.r * f(s.r, s.z);
             for i in 0..npe {
                 b[nodes[i]] += w * s.n[i];
@@ -209,13 +250,14 @@ pub(crate) fn edge_integrate(mesh: &Mesh, tag: Boundary, mut visit: impl FnMut(f
 
 /// Weighted L2 error (∫ (u_h − u)² r dr dz)^{1/2} of the nodal field `u_h` against `exact`.
 pub fn l2_error(mesh: &Mesh, u_h: &[f64], exact: impl Fn(f64, f64) -> f64) -> f64 {
-    let rule = triangle_degree5();
+    let tab = RefTable::degree5(mesh.order);
     let npe = mesh.order.nodes_per_element();
     let mut sum = 0.0;
     for e in 0..mesh.n_elements() {
         let map = AffineMap::of(mesh, e);
         let nodes = mesh.element(e);
-        for s in map.at_points(mesh.order, &rule) {
+        for q in 0..7 {
+            let s = map.tabulated(&tab, q);
             let uh: f64 = (0..npe).map(|i| s.n[i] * u_h[nodes[i]]).sum();
             sum += s.area_weight * s.r * (uh - exact(s.r, s.z)).powi(2);
         }
@@ -239,12 +281,13 @@ pub fn dirichlet_from(mesh: &Mesh, tags: &[Boundary], g: impl Fn(f64, f64) -> f6
 #[allow(clippy::needless_range_loop)] // i, j address the local matrix and the shape arrays together.
 fn assemble_matrix(mesh: &Mesh, integrand: impl Fn(&super::element::ShapeAt, usize, usize) -> f64) -> Triplets {
     let mut t = Triplets::with_capacity(mesh.n_nodes(), mesh.n_elements() * 36);
-    let rule = triangle_degree5();
+    let tab = RefTable::degree5(mesh.order);
     let npe = mesh.order.nodes_per_element();
     for e in 0..mesh.n_elements() {
         let map = AffineMap::of(mesh, e);
         let mut local = [[0.0; 6]; 6];
-        for s in map.at_points_array(mesh.order, &rule) {
+        for q in 0..7 {
+            let s = map.tabulated(&tab, q);
             let w = s.area_weight * s.r;
             for i in 0..npe {
                 for j in 0..npe {
@@ -268,8 +311,8 @@ fn scatter(t: &mut Triplets, nodes: &[usize], local: &[[f64; 6]; 6]) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::sim::fem::CylinderSpec;
     use crate::sim::fem::sparse::CscMatrix;
-    use crate::sim::fem::{CylinderSpec, Order};
 
     /// A small graded cylinder (non-uniform elements, axis elements included).
     pub(crate) fn small_mesh(order: Order) -> Mesh {

@@ -9,10 +9,19 @@
 //! part of a P1 diffusion step sorting (bench/README.md, scikit-fem comparison).
 
 use super::FemError;
+use std::sync::Arc;
+
+use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::solvers::Solve;
-use faer::sparse::linalg::solvers::{Llt, Lu, SymbolicLlt, SymbolicLu};
-use faer::sparse::{SparseColMat, SparseColMatRef, SymbolicSparseColMat, Triplet};
-use faer::{Mat, Side};
+use faer::perm::PermRef;
+use faer::sparse::linalg::SupernodalThreshold;
+use faer::sparse::linalg::amd;
+use faer::sparse::linalg::cholesky::{
+    CholeskySymbolicParams, LltRef, SymbolicCholesky, SymmetricOrdering, factorize_symbolic_cholesky,
+};
+use faer::sparse::linalg::solvers::{Lu, SymbolicLu};
+use faer::sparse::{FaerError, SparseColMat, SparseColMatRef, SymbolicSparseColMat, SymbolicSparseColMatRef, Triplet};
+use faer::{Conj, Mat, Side};
 
 /// Coordinate-format assembly buffer for an n × n matrix; duplicate entries are summed.
 #[derive(Clone, Debug, Default)]
@@ -138,6 +147,53 @@ impl Pattern {
         }
         let symbolic = SymbolicSparseColMat::new_checked(n, n, col_ptr, None, row_idx);
         Ok(Pattern { symbolic, k, slots })
+    }
+
+    /// The pattern of the same elements with `b` unknowns per node instead of one: node i of `self` becomes
+    /// unknowns b i, …, b i + b − 1, and element-local unknown b a + s is component s of local node a (the
+    /// numbering of `elasticity::pattern`). Read off this pattern's columns and slots (each scalar entry
+    /// becomes a b × b block; rows stay sorted), without the per-column merging of [`Self::from_element_dofs`]:
+    /// column b j + t holds rows b i + s for the rows i of column j, so its entries start at
+    /// b² cp[j] + t b len_j and scalar position q of the column becomes b q + s.
+    pub fn expand_blocks(&self, b: usize) -> Result<Pattern, FemError> {
+        if b == 0 {
+            return Err(FemError::Input("unknowns per node: expected ≥ 1, got 0".into()));
+        }
+        let (n, k) = (self.dim(), self.k);
+        let (cp, ri) = (self.col_ptr(), self.row_idx());
+        let mut col_ptr = Vec::with_capacity(b * n + 1);
+        let mut row_idx = Vec::with_capacity(b * b * ri.len());
+        col_ptr.push(0usize);
+        let mut col_of = vec![0usize; ri.len()];
+        for j in 0..n {
+            col_of[cp[j]..cp[j + 1]].fill(j);
+            for _ in 0..b {
+                for &i in &ri[cp[j]..cp[j + 1]] {
+                    row_idx.extend((0..b).map(|s| b * i + s));
+                }
+                col_ptr.push(row_idx.len());
+            }
+        }
+        let (kb, kk) = (b * k, k * k);
+        let mut slots = vec![0usize; self.n_elements() * kb * kb];
+        for (e, local) in self.slots.chunks_exact(kk).enumerate() {
+            let out = &mut slots[e * kb * kb..(e + 1) * kb * kb];
+            for a in 0..k {
+                for c in 0..k {
+                    let p = local[a * k + c];
+                    let j = col_of[p];
+                    let (start, len, q) = (cp[j], cp[j + 1] - cp[j], p - cp[j]);
+                    for t in 0..b {
+                        let base = b * b * start + t * b * len + b * q;
+                        for s in 0..b {
+                            out[(b * a + s) * kb + b * c + t] = base + s;
+                        }
+                    }
+                }
+            }
+        }
+        let symbolic = SymbolicSparseColMat::new_checked(b * n, b * n, col_ptr, None, row_idx);
+        Ok(Pattern { symbolic, k: kb, slots })
     }
 
     pub fn dim(&self) -> usize {
@@ -286,10 +342,82 @@ pub enum MatrixKind {
 }
 
 /// Symbolic analysis (fill-reducing ordering, elimination tree) reusable for any matrix with the same pattern.
+///
+/// Cholesky (faer's low-level sparse Cholesky, `faer::sparse::linalg::cholesky`) with two settings chosen by
+/// measurement on the tip-model matrices (bench/README.md, "vegard vs scikit-fem"):
+/// - the **supernodal** factorisation always: faer's automatic choice picks the simplicial (column by column)
+///   variant for some of these matrices (P2 elasticity on 5 000 unknowns, P1 diffusion) where it is 2–7×
+///   slower than the supernodal one;
+/// - the fill-reducing ordering (approximate minimum degree, AMD) is computed on the **graph of the column
+///   groups**: consecutive columns with identical row patterns (the (u_r, u_z) pair of a node in elasticity)
+///   are one vertex, and the ordering is expanded group by group. This is the "supervariable" compression
+///   (Amestoy, Davis & Duff, SIAM J. Matrix Anal. Appl. 17 (1996) 886, §3) done before AMD instead of inside
+///   it: AMD runs on a graph with a quarter of the edges, and the fill is within a few per cent of plain AMD's.
+///   A matrix without such groups (scalar problems) gets plain AMD.
 #[derive(Clone, Debug)]
 pub enum Symbolic {
-    Cholesky(SymbolicLlt<usize>),
+    /// The analysis and the number of stored entries of the analysed pattern (checked on factorisation).
+    Cholesky {
+        symbolic: Arc<SymbolicCholesky<usize>>,
+        nnz: usize,
+    },
     Lu(SymbolicLu<usize>),
+}
+
+/// A permutation as (forward, inverse) index arrays.
+type Permutation = (Vec<usize>, Vec<usize>);
+
+/// Fill-reducing ordering (forward, inverse) of a symmetric pattern by AMD on the graph of its groups of
+/// consecutive identical columns; None when there are no such groups (then faer's own AMD is used).
+fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<Permutation>, FemError> {
+    let n = s.ncols();
+    let (cp, ri) = (s.col_ptr(), s.row_idx());
+    let mut group = vec![0usize; n];
+    let mut starts = Vec::with_capacity(n + 1);
+    if n > 0 {
+        starts.push(0);
+    }
+    for j in 1..n {
+        if ri[cp[j - 1]..cp[j]] != ri[cp[j]..cp[j + 1]] {
+            starts.push(j);
+        }
+        group[j] = starts.len() - 1;
+    }
+    let g = starts.len();
+    if g == n {
+        return Ok(None);
+    }
+    starts.push(n);
+    // Group graph: column of group k = the groups of the rows of its first column (rows sorted, so the groups
+    // come sorted and repeated ones are adjacent).
+    let mut gcp = Vec::with_capacity(g + 1);
+    gcp.push(0usize);
+    let mut gri = Vec::with_capacity(ri.len() / 2);
+    for &j in &starts[..g] {
+        let mut last = usize::MAX;
+        for &i in &ri[cp[j]..cp[j + 1]] {
+            if group[i] != last {
+                last = group[i];
+                gri.push(last);
+            }
+        }
+        gcp.push(gri.len());
+    }
+    let gs = SymbolicSparseColMat::new_checked(g, g, gcp, None, gri);
+    let (mut gfwd, mut ginv) = (vec![0usize; g], vec![0usize; g]);
+    let mut mem = MemBuffer::try_new(amd::order_scratch::<usize>(g, gs.row_idx().len()))
+        .map_err(|e| FemError::Solver(format!("ordering workspace: {e:?}")))?;
+    amd::order(&mut gfwd, &mut ginv, gs.as_ref(), amd::Control::default(), MemStack::new(&mut mem))
+        .map_err(|e| FemError::Solver(format!("AMD ordering: {e:?}")))?;
+    let mut fwd = Vec::with_capacity(n);
+    for &k in &gfwd {
+        fwd.extend(starts[k]..starts[k + 1]);
+    }
+    let mut inv = vec![0usize; n];
+    for (p, &j) in fwd.iter().enumerate() {
+        inv[j] = p;
+    }
+    Ok(Some((fwd, inv)))
 }
 
 impl Symbolic {
@@ -302,15 +430,26 @@ impl Symbolic {
         Symbolic::analyse_raw(p.symbolic.as_ref(), kind)
     }
 
-    fn analyse_raw(
-        s: faer::sparse::SymbolicSparseColMatRef<'_, usize>,
-        kind: MatrixKind,
-    ) -> Result<Symbolic, FemError> {
+    fn analyse_raw(s: SymbolicSparseColMatRef<'_, usize>, kind: MatrixKind) -> Result<Symbolic, FemError> {
+        let err = |e: FaerError| FemError::Solver(format!("symbolic factorisation: {e:?}"));
         match kind {
-            MatrixKind::Spd => SymbolicLlt::try_new(s, Side::Lower).map(Symbolic::Cholesky),
-            MatrixKind::General => SymbolicLu::try_new(s).map(Symbolic::Lu),
+            MatrixKind::Spd => {
+                let params = CholeskySymbolicParams {
+                    supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SUPERNODAL,
+                    ..Default::default()
+                };
+                let sym = match grouped_amd(s)? {
+                    Some((fwd, inv)) => {
+                        let perm = PermRef::new_checked(&fwd, &inv, s.ncols());
+                        factorize_symbolic_cholesky(s, Side::Lower, SymmetricOrdering::Custom(perm), params)
+                    }
+                    None => factorize_symbolic_cholesky(s, Side::Lower, SymmetricOrdering::Amd, params),
+                }
+                .map_err(err)?;
+                Ok(Symbolic::Cholesky { symbolic: Arc::new(sym), nnz: s.compute_nnz() })
+            }
+            MatrixKind::General => SymbolicLu::try_new(s).map(Symbolic::Lu).map_err(err),
         }
-        .map_err(|e| FemError::Solver(format!("symbolic factorisation: {e:?}")))
     }
 
     /// Numeric factorisation of `a` (same pattern as the analysed matrix).
@@ -324,11 +463,68 @@ impl Symbolic {
         self.factor_ref(p.view(values)?)
     }
 
+    /// As [`Self::factor_pattern`], but into an existing factor of this analysis: a Cholesky factor keeps
+    /// its buffer for L (no allocation and no fresh pages each time step; on the P2 h_min 0.025 L diffusion
+    /// matrix L holds 0.7 M values). Any other `factor` is replaced. On error the factor is poisoned (its L
+    /// is NaN, so a solve returns NaN rather than the solution of a half-factored matrix).
+    pub fn refactor_pattern(&self, p: &Pattern, values: &[f64], factor: &mut Factor) -> Result<(), FemError> {
+        let a = p.view(values)?;
+        let reuse = match (self, &mut *factor) {
+            (Symbolic::Cholesky { symbolic, .. }, Factor::Cholesky { symbolic: fs, l })
+                if Arc::ptr_eq(symbolic, fs) =>
+            {
+                Some(std::mem::take(l))
+            }
+            _ => None,
+        };
+        match self.factor_into(a, reuse) {
+            Ok(f) => {
+                *factor = f;
+                Ok(())
+            }
+            Err(e) => {
+                if let Factor::Cholesky { symbolic, l } = factor {
+                    *l = vec![f64::NAN; symbolic.len_val()];
+                }
+                Err(e)
+            }
+        }
+    }
+
     fn factor_ref(&self, a: SparseColMatRef<'_, usize, f64>) -> Result<Factor, FemError> {
+        self.factor_into(a, None)
+    }
+
+    /// Numeric factorisation; `buffer` (if given) is reused for the values of L.
+    fn factor_into(&self, a: SparseColMatRef<'_, usize, f64>, buffer: Option<Vec<f64>>) -> Result<Factor, FemError> {
         match self {
-            Symbolic::Cholesky(s) => Llt::try_new_with_symbolic(s.clone(), a, Side::Lower)
-                .map(Factor::Cholesky)
-                .map_err(|e| FemError::Solver(format!("Cholesky (matrix not SPD?): {e:?}"))),
+            Symbolic::Cholesky { symbolic: s, nnz } => {
+                if a.nrows() != s.nrows() || a.ncols() != s.ncols() || a.compute_nnz() != *nnz {
+                    return Err(FemError::Input(format!(
+                        "matrix of {} unknowns and {} entries: expected {} and {} (the analysed pattern)",
+                        a.nrows(),
+                        a.compute_nnz(),
+                        s.nrows(),
+                        nnz
+                    )));
+                }
+                let par = faer::get_global_parallelism();
+                let mut l = buffer.unwrap_or_default();
+                l.resize(s.len_val(), 0.0);
+                let mut mem = MemBuffer::try_new(s.factorize_numeric_llt_scratch::<f64>(par, Default::default()))
+                    .map_err(|e| FemError::Solver(format!("Cholesky workspace: {e:?}")))?;
+                s.factorize_numeric_llt::<f64>(
+                    &mut l,
+                    a,
+                    Side::Lower,
+                    Default::default(),
+                    par,
+                    MemStack::new(&mut mem),
+                    Default::default(),
+                )
+                .map_err(|e| FemError::Solver(format!("Cholesky (matrix not SPD?): {e:?}")))?;
+                Ok(Factor::Cholesky { symbolic: Arc::clone(s), l })
+            }
             Symbolic::Lu(s) => Lu::try_new_with_symbolic(s.clone(), a)
                 .map(|f| Factor::Lu(Box::new(f)))
                 .map_err(|e| FemError::Solver(format!("LU: {e:?}"))),
@@ -339,7 +535,8 @@ impl Symbolic {
 /// Numeric factorisation.
 #[derive(Clone, Debug)]
 pub enum Factor {
-    Cholesky(Llt<usize, f64>),
+    /// The symbolic analysis it was computed with and the values of L.
+    Cholesky { symbolic: Arc<SymbolicCholesky<usize>>, l: Vec<f64> },
     /// Boxed: the LU factor is much larger than the Cholesky handle.
     Lu(Box<Lu<usize, f64>>),
 }
@@ -354,7 +551,16 @@ impl Factor {
     pub fn solve(&self, b: &[f64]) -> Vec<f64> {
         let mut x = Mat::<f64>::from_fn(b.len(), 1, |i, _| b[i]);
         match self {
-            Factor::Cholesky(f) => f.solve_in_place(x.as_mut()),
+            Factor::Cholesky { symbolic, l } => {
+                let par = faer::get_global_parallelism();
+                let mut mem = MemBuffer::new(symbolic.solve_in_place_scratch::<f64>(1, par));
+                LltRef::<'_, usize, f64>::new(symbolic, l).solve_in_place_with_conj(
+                    Conj::No,
+                    x.as_mut(),
+                    par,
+                    MemStack::new(&mut mem),
+                );
+            }
             Factor::Lu(f) => f.solve_in_place(x.as_mut()),
         }
         (0..b.len()).map(|i| x[(i, 0)]).collect()
@@ -384,6 +590,58 @@ mod tests {
     }
 
     #[test]
+    fn expanded_blocks_equal_the_pattern_of_the_expanded_unknowns() {
+        // Three overlapping "elements" of three nodes on 5 nodes (irregular, unsorted within elements): the
+        // block expansion must give exactly the pattern and slots built from the expanded unknown lists.
+        let dofs = [0usize, 3, 1, 3, 2, 1, 4, 0, 2];
+        let p = Pattern::from_element_dofs(5, 3, &dofs).unwrap();
+        for b in 1..=3 {
+            let expanded: Vec<usize> = dofs.iter().flat_map(|&i| (0..b).map(move |s| b * i + s)).collect();
+            let direct = Pattern::from_element_dofs(5 * b, 3 * b, &expanded).unwrap();
+            let blocks = p.expand_blocks(b).unwrap();
+            assert_eq!(blocks.col_ptr(), direct.col_ptr(), "b = {b}");
+            assert_eq!(blocks.row_idx(), direct.row_idx(), "b = {b}");
+            assert_eq!(blocks.dofs_per_element(), 3 * b);
+            for e in 0..3 {
+                assert_eq!(blocks.element_slots(e), direct.element_slots(e), "b = {b}, element {e}");
+            }
+        }
+        assert!(p.expand_blocks(0).is_err());
+    }
+
+    #[test]
+    fn grouped_ordering_keeps_node_pairs_together_and_solves() {
+        // Two unknowns per node on a path of 4 nodes (elements [0, 1], [1, 2], [2, 3]): the columns 2i, 2i + 1
+        // are identical, so the ordering is AMD on the 4-node path expanded pair by pair; the factorisation
+        // of the assembled block-tridiagonal A then solves A x = A·1.
+        let p = Pattern::from_element_dofs(4, 2, &[0, 1, 1, 2, 2, 3]).unwrap().expand_blocks(2).unwrap();
+        let (fwd, inv) = grouped_amd(p.symbolic.as_ref()).unwrap().expect("pairs of identical columns");
+        let mut sorted = fwd.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..8).collect::<Vec<_>>());
+        for (k, pair) in fwd.chunks_exact(2).enumerate() {
+            assert!(pair[0] % 2 == 0 && pair[1] == pair[0] + 1, "pair {k}: {pair:?}");
+        }
+        assert!(fwd.iter().enumerate().all(|(q, &j)| inv[j] == q));
+        // Scalar pattern: no groups, plain AMD.
+        assert!(
+            grouped_amd(Pattern::from_element_dofs(3, 2, &[0, 1, 1, 2]).unwrap().symbolic.as_ref()).unwrap().is_none()
+        );
+        let mut v = p.zeros();
+        let local = [[2.0, 0.5, -1.0, 0.0], [0.5, 2.0, 0.0, -1.0], [-1.0, 0.0, 2.0, 0.5], [0.0, -1.0, 0.5, 2.0]];
+        for e in 0..3 {
+            for (slot, x) in p.element_slots(e).iter().zip(local.iter().flatten()) {
+                v[*slot] += x;
+            }
+        }
+        // Each element matrix [[B, −I], [−I, B]], B = [[2, ½], [½, 2]], has eigenvalues ½, 3/2, 5/2, 7/2 (SPD),
+        // so A is SPD; b = A·1 by the pattern mat-vec, and the solve must return 1 to rounding.
+        let b = p.mul_vec(&v, &[1.0; 8]).unwrap();
+        let x = Symbolic::analyse_pattern(&p, MatrixKind::Spd).unwrap().factor_pattern(&p, &v).unwrap().solve(&b);
+        assert!(x.iter().all(|xi| (xi - 1.0).abs() < 1e-14), "{x:?}");
+    }
+
+    #[test]
     fn pattern_slots_and_symbolic_reuse() {
         // Two "elements" sharing unknown 1: [0, 1] and [1, 2] → tridiagonal 3 × 3, 7 entries.
         let p = Pattern::from_element_dofs(3, 2, &[0, 1, 1, 2]).unwrap();
@@ -406,6 +664,19 @@ mod tests {
         let x2 = sym.factor_pattern(&p, &v2).unwrap().solve(&[1.0, 2.0, 1.0]);
         assert!(x2.iter().all(|xi| (xi - 0.5).abs() < 1e-14), "{x2:?}");
         assert_eq!(p.mul_vec(&v, &[1.0, 1.0, 1.0]).unwrap(), vec![1.0, 2.0, 1.0]);
+        // Refactoring into a kept factor (its buffer reused) gives the same solutions; a matrix that is not
+        // SPD is an error and poisons the factor (NaN solutions, no panic); a wrong value array is an error
+        // that leaves the factor intact.
+        let mut f = sym.factor_pattern(&p, &v2).unwrap();
+        sym.refactor_pattern(&p, &v, &mut f).unwrap();
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 1.0).abs() < 1e-14));
+        assert!(sym.refactor_pattern(&p, &v[..6], &mut f).is_err());
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 1.0).abs() < 1e-14));
+        let neg: Vec<f64> = v.iter().map(|a| -a).collect();
+        assert!(sym.refactor_pattern(&p, &neg, &mut f).is_err());
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| xi.is_nan()));
+        sym.refactor_pattern(&p, &v2, &mut f).unwrap();
+        assert!(f.solve(&[1.0, 2.0, 1.0]).iter().all(|xi| (xi - 0.5).abs() < 1e-14));
         // Wrong inputs are errors, not panics.
         assert!(Pattern::from_element_dofs(3, 2, &[0, 3]).is_err());
         assert!(Pattern::from_element_dofs(3, 2, &[0, 1, 2]).is_err());
