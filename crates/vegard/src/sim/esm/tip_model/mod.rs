@@ -114,8 +114,8 @@
 //! to 1 in f64, e.g. at −3 V, c̃ = 1 and every step falls back to BDF1), its first
 //! step is BDF1 with a fixed Δt₀, and the accuracy gain over graded BDF1 measured so far is ≈ 1.3–2.4× in
 //! steps at equal accuracy.
-//! (4) [`TipModel::ac_response`] linearises in c and needs 0 < c < 1 in f64 (states with 1 − c below 1e-16
-//! are rejected as OutOfRange).
+//! (4) [`TipModel::ac_response`] linearises in the logit (small_signal.rs), so it accepts any state the
+//! stepper produces (|η| ≤ [`LOGIT_MAX`]); its Jacobians are central differences (≈ 1e-10 relative).
 
 use crate::numerics::gmres::gmres;
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
