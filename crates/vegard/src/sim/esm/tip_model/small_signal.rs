@@ -197,11 +197,11 @@ impl TipModel {
         // multiplier columns m (1ᵀm > 0, so the bordered matrix is regular although 1ᵀ(J_η + J_w P) = 0).
         let dim = 2 * n + 2;
         let border = |t: &mut Triplets| {
-            for i in 0..n {
-                t.add(i, 2 * n, self.lumped_mass[i]);
-                t.add(2 * n, i, d[i]);
-                t.add(n + i, 2 * n + 1, self.lumped_mass[i]);
-                t.add(2 * n + 1, n + i, d[i]);
+            for (i, (&m, &di)) in self.lumped_mass.iter().zip(&d).enumerate() {
+                t.add(i, 2 * n, m);
+                t.add(2 * n, i, di);
+                t.add(n + i, 2 * n + 1, m);
+                t.add(2 * n + 1, n + i, di);
             }
         };
         // Preconditioner: the block system with the dense stress term replaced by its local estimate
