@@ -159,6 +159,22 @@ pub(crate) fn edge_mobility(eta_i: f64, eta_j: f64, w_i: f64, w_j: f64, stab: f6
 }
 
 impl TipModel {
+    /// Calls `f(i, j, ω_ij, s_e)` for every edge (i, j) of every element with a non-zero weight ω_ij
+    /// (`edge_weights`; an edge shared by two elements is visited once per element, as in the assembly) and
+    /// the element's stress stabilisation s_e = β c̄_e of the concentrations `c`.
+    fn for_each_edge(&self, c: &[f64], beta: f64, mut f: impl FnMut(usize, usize, f64, f64)) {
+        let mesh = &self.mesh;
+        for e in 0..mesh.n_elements() {
+            let nodes = mesh.element(e);
+            let stab = beta * nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
+            for (k, &om) in edge_weights(mesh, e).iter().enumerate() {
+                if om != 0.0 {
+                    f(nodes[k], nodes[(k + 1) % 3], om, stab);
+                }
+            }
+        }
+    }
+
     /// The Newton system of the transport step in the logit η (parent module doc): the residual
     /// G_i = m_i (c(η_i) − cⁿ_i)/Δt̂ + ∑_edges ω M_ij (μ_i − μ_j), μ = η + w, with the mobilities M_ij
     /// (`edge_mobility`, stress stabilisation s_e = β c̄_e) lagged at `eta`, and the Jacobian for the
@@ -187,15 +203,8 @@ impl TipModel {
             let slope = logistic_slope(e);
             t.add(i, i, self.lumped_mass[i] * slope / (dt * (1.0 + beta * slope)));
         }
-        for e in 0..mesh.n_elements() {
-            let nodes = mesh.element(e);
-            let stab = beta * nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
-            let omega = edge_weights(mesh, e);
-            for (k, &om) in omega.iter().enumerate() {
-                if om == 0.0 {
-                    continue;
-                }
-                let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
+        self.for_each_edge(&c, beta, |i, j, om, stab| {
+            {
                 let m0 = edge_mobility(eta[i], eta[j], w[i], w[j], stab);
                 let m = om * m0;
                 // Lagged mobility (Picard) part: symmetric.
@@ -219,7 +228,7 @@ impl TipModel {
                 t.add(j, i, d_ji);
                 t.add(j, j, d_jj);
             }
-        }
+        });
         Ok((t, g))
     }
 
@@ -230,20 +239,11 @@ impl TipModel {
         let c: Vec<f64> = eta.iter().map(|&e| logistic(e)).collect();
         let mu: Vec<f64> = eta.iter().zip(w).map(|(e, w)| e + w).collect();
         let mut g: Vec<f64> = (0..mesh.n_nodes()).map(|i| self.lumped_mass[i] * (c[i] - c_old[i]) / dt).collect();
-        for e in 0..mesh.n_elements() {
-            let nodes = mesh.element(e);
-            let stab = beta * nodes.iter().map(|&i| c[i]).sum::<f64>() / 3.0;
-            let omega = edge_weights(mesh, e);
-            for (k, &om) in omega.iter().enumerate() {
-                if om == 0.0 {
-                    continue;
-                }
-                let (i, j) = (nodes[k], nodes[(k + 1) % 3]);
-                let flux = om * edge_mobility(eta[i], eta[j], w[i], w[j], stab) * (mu[i] - mu[j]);
-                g[i] += flux;
-                g[j] -= flux;
-            }
-        }
+        self.for_each_edge(&c, beta, |i, j, om, stab| {
+            let flux = om * edge_mobility(eta[i], eta[j], w[i], w[j], stab) * (mu[i] - mu[j]);
+            g[i] += flux;
+            g[j] -= flux;
+        });
         g
     }
 
