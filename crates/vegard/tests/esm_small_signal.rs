@@ -26,11 +26,17 @@ fn rel(a: AcResponse, b: AcResponse) -> f64 {
 /// Steps at constant bias with Δt̂ growing ×3 from 0.05 to 1e6 L²/D (BDF1 is L-stable, so the long steps
 /// land on the steady state), then two more 1e6 steps.
 fn steady_state(m: &TipModel, bias: f64) -> State {
-    let mut s = m.equilibrium_state();
-    let mut dt = 0.05;
+    settle(m, &m.equilibrium_state(), bias, 0.05, 3.0)
+}
+
+/// Steady state at `bias` from `start`: BDF1 steps with Δt̂ growing ×`growth` from `dt0` to 1e6 L²/D, then
+/// two more 1e6 steps.
+fn settle(m: &TipModel, start: &State, bias: f64, dt0: f64, growth: f64) -> State {
+    let mut s = start.clone();
+    let mut dt = dt0;
     while dt < 1e6 {
         s = m.step(&s, bias, dt * m.time_unit_s()).unwrap();
-        dt *= 3.0;
+        dt *= growth;
     }
     for _ in 0..2 {
         s = m.step(&s, bias, 1e6 * m.time_unit_s()).unwrap();
@@ -264,20 +270,6 @@ fn response_converges_under_refinement() {
     }
 }
 
-/// Steady state at `bias` reached from `start` (already near it) by long L-stable BDF1 steps.
-fn settle(m: &TipModel, start: &State, bias: f64) -> State {
-    let mut s = start.clone();
-    let mut dt = 1.0;
-    while dt < 1e6 {
-        s = m.step(&s, bias, dt * m.time_unit_s()).unwrap();
-        dt *= 10.0;
-    }
-    for _ in 0..2 {
-        s = m.step(&s, bias, 1e6 * m.time_unit_s()).unwrap();
-    }
-    s
-}
-
 /// (6) Reads about a biased, strongly accumulated state (−3 V DC, the seed's largest bias): there 1 − c
 /// under the tip is far below the f64 spacing next to 1, so c rounds to 1 and a linearisation in c cannot
 /// be formed (the previous solver refused such states); the linearisation in the logit η (module doc of
@@ -296,8 +288,8 @@ fn reads_about_a_strong_accumulation_state_are_exact_derivatives() {
     assert!(rounds_to_one > 0, "the test needs a state where c rounds to 1");
 
     let dv = 1e-3;
-    let up = settle(&m, &base, v + dv);
-    let down = settle(&m, &base, v - dv);
+    let up = settle(&m, &base, v + dv, 1.0, 10.0);
+    let down = settle(&m, &base, v - dv, 1.0, 10.0);
     let fd = (m.surface_displacement_m(&up).unwrap() - m.surface_displacement_m(&down).unwrap()) / (2.0 * dv);
     let ac0 = m.ac_response(&base, v, 0.0).unwrap();
     let err = (ac0.re_m_per_v - fd).abs() / fd.abs();
