@@ -59,7 +59,8 @@
 //! `vegard simulate esm --preset lifepo4 --experiment mapping` (default mesh, 300 kHz read mesh) 9 min 19 s
 //! wall / 185 s CPU with the direct solves, 11.6 s wall / 5.7 s CPU with the adjoint; ceria, coarse mesh
 //! 52 s / 24.6 s CPU → 2.9 s / 1.4 s CPU. Coarse LiFePO₄ model (dev profile, `tests/esm_mapping.rs`): g at
-//! ω̂ = 1 in 0.37 s (direct 5.2 s), at 300 kHz on the coarse read mesh 3.3 s (direct 61 s).
+//! ω̂ = 1 in 0.37 s (direct 5.2 s), at 300 kHz on the coarse read mesh 3.3 s (direct 61 s; 10.6 s / 58 s
+//! with the other tests of the file running alongside).
 
 use crate::data::Image;
 use crate::data::esm::{EsmMap, EsmSource};

@@ -195,7 +195,7 @@ impl TipModel {
         let system = Bordered::new(self, state, dc_bias_v, s)?;
         let forward = system.solve(&system.rhs(), false)?;
         // R = gᵀ (c' ⊙ δη̂) with g = ∂u_z(0,0)/∂δc (the transposed elastic map applied to e_z at the origin).
-        let output = self.displacement_functional();
+        let output = self.displacement_functional()?;
         let n = self.mesh.n_nodes();
         let mut rhs = vec![0.0; 2 * n + 2];
         for i in 0..n {
@@ -209,30 +209,29 @@ impl TipModel {
 
     /// g with gᵀδc = u_z(0, 0) in m of the eigenstrain of δc ([`Self::perturbation_uz_m`]): the transposed
     /// chain eigenstrain → load → displacement (K symmetric, supports homogeneous).
-    fn displacement_functional(&self) -> Vec<f64> {
+    fn displacement_functional(&self) -> Result<Vec<f64>, TipModelError> {
         let mut e = vec![0.0; 2 * self.mesh.n_nodes()];
         e[2 * self.origin + 1] = self.params.tip_radius_m;
-        let v = self.elastic_solve_transpose(&e);
+        let v = self.elastic_solve_transpose(&e)?;
         let k = self.eigenstrain_per_concentration();
-        elasticity::eigenstrain_load_transpose(&self.mesh, &self.material, &v).into_iter().map(|g| k * g).collect()
+        Ok(elasticity::eigenstrain_load_transpose(&self.mesh, &self.material, &v).into_iter().map(|g| k * g).collect())
     }
 
     /// The transpose of the constrained elastic solve f ↦ u: the same solve, since K is symmetric and the
     /// supports are homogeneous (u = 0 on the fixed components).
-    fn elastic_solve_transpose(&self, v: &[f64]) -> Vec<f64> {
-        // The solve can fail only for a wrong length, which the callers rule out.
-        self.elastic.solve(v).unwrap_or_else(|_| vec![0.0; v.len()])
+    fn elastic_solve_transpose(&self, v: &[f64]) -> Result<Vec<f64>, TipModelError> {
+        Ok(self.elastic.solve(v)?)
     }
 
     /// The transpose of δc ↦ δσ̂_h(δc) ([`Self::perturbation_stress_hat`]).
-    fn perturbation_stress_hat_transpose(&self, w: &[f64]) -> Vec<f64> {
+    fn perturbation_stress_hat_transpose(&self, w: &[f64]) -> Result<Vec<f64>, TipModelError> {
         let su = self.stress_unit_pa();
         let scaled: Vec<f64> = w.iter().map(|v| v / su).collect();
         let (a_u, a_e) = elasticity::hydrostatic_stress_transpose(&self.mesh, &self.material, &scaled);
-        let v = self.elastic_solve_transpose(&a_u);
+        let v = self.elastic_solve_transpose(&a_u)?;
         let load = elasticity::eigenstrain_load_transpose(&self.mesh, &self.material, &v);
         let k = self.eigenstrain_per_concentration();
-        load.iter().zip(&a_e).map(|(a, b)| k * (a + b)).collect()
+        Ok(load.iter().zip(&a_e).map(|(a, b)| k * (a + b)).collect())
     }
 
     /// u_z(0, 0), m, of the eigenstrain (Ω c_max/3) δc of a concentration perturbation `dc` (linear in `dc`).
@@ -397,7 +396,7 @@ impl<'a> Bordered<'a> {
             let stress_part: Vec<f64> = if transposed {
                 // −C Sᵀ J_wᵀ v.
                 let q = self.j_w.mul_vec_transpose(v);
-                model.perturbation_stress_hat_transpose(&q).iter().zip(slope).map(|(a, c)| -a * c).collect()
+                model.perturbation_stress_hat_transpose(&q)?.iter().zip(slope).map(|(a, c)| -a * c).collect()
             } else {
                 // J_w δw with δw = −δσ̂_h(c' v) (the potential part is the drive).
                 let dc: Vec<f64> = v.iter().zip(slope).map(|(a, b)| a * b).collect();
