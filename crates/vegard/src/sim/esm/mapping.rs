@@ -14,6 +14,21 @@
 //! variation is elastically compatible with the stress-free reference c̄, as in the direct solves), and
 //! G_j = ∂R/∂δ by a central difference (±δ, δ = 10⁻³ c̄: truncation O(δ²) ≈ 10⁻⁶ relative). With
 //! a_j = ∫ h_j 2πρ dρ the ring area, g(ρ) = Σ_j (G_j/a_j) h_j(ρ), the piecewise-linear sensitivity per area.
+//!
+//! **Adjoint.** [`ResolutionFunction::compute`] takes every G_j from ONE forward and ONE adjoint small-signal
+//! solve about c̄ ([`TipModel::ac_adjoint`]; small_signal.rs module doc "Adjoint"): G_j is the central
+//! difference of the Lagrangian L(s) = gᵀC(s)δη̂ − λᵀ(A(s)z − b(s)) over the ring states c̄ ± δh_j, i.e.
+//! two residual evaluations per ring (each: σ_h of the ring state, the Jacobians J_η, J_w and the drive
+//! about it, one application of the operator), which carry every way the ring perturbation enters — the
+//! base state's σ_h, the mobilities, c'(η) in D = diag(m c') and in the stress term, the drive, the mass
+//! border and the read-out C(s). [`ResolutionFunction::compute_direct`] keeps the 2 × (r-lines) + 1 direct
+//! solves of the same central difference as the reference: `tests/esm_mapping.rs` finds
+//! max_j |G_j^adj − G_j^direct| / max_j |G_j| = 6.2e-7 at ω̂ = 1 (coarse mesh, 23 rings; 1.7e-6 of each
+//! ring's own |G_j|) and 8.2e-10 at 300 kHz on the coarse read mesh (29 rings; 1.1e-6 of each own |G_j|):
+//! the two differ by their O(δ²) truncation terms (the Lagrangian and R have different third derivatives)
+//! and by rounding, not by the method. The 200 × 200 maps of `vegard simulate esm --experiment mapping`
+//! agree with those of the direct computation to 3e-10 (LiFePO₄, default mesh) / 7e-10 (ceria, coarse) in
+//! amplitude and 2e-8° in phase.
 //! g vanishes beyond the model's sample radius (the tip model is a cylinder of that radius with closed
 //! sides), so the map convolution has a finite kernel.
 //!
@@ -40,8 +55,12 @@
 //! integral (disc 1 L on 0.05 L pixels): 0.27 % of the change. Fig. 2 geometry (200 × 200 px over 80 L,
 //! grains 0.1, boundaries 0.15 of width 2 L), per volt of AC: ω̂ = 1: grains 9.24e-10 m, boundaries
 //! 1.26e-9 m, junction 1.28e-9 m; 300 kHz: 3.18e-15 … 4.76e-15 m (a local read-out: the 50 % c₀ contrast
-//! maps to a 50 % amplitude contrast). Time (release build, 2 shared cores under load): g 4.9 s at ω̂ = 1
-//! (2.8 s at 300 kHz: 2 × 23 + 1 small-signal solves), kernel + convolution 0.3 s.
+//! maps to a 50 % amplitude contrast). Time (release build, 2 shared cores under load ≈ 7, 2026-11-30):
+//! `vegard simulate esm --preset lifepo4 --experiment mapping` (default mesh, 300 kHz read mesh) 9 min 19 s
+//! wall / 185 s CPU with the direct solves, 11.6 s wall / 5.7 s CPU with the adjoint; ceria, coarse mesh
+//! 52 s / 24.6 s CPU → 2.9 s / 1.4 s CPU. Coarse LiFePO₄ model (dev profile, `tests/esm_mapping.rs`): g at
+//! ω̂ = 1 in 0.37 s (direct 5.2 s), at 300 kHz on the coarse read mesh 3.3 s (direct 61 s; 10.6 s / 58 s
+//! with the other tests of the file running alongside).
 
 use crate::data::Image;
 use crate::data::esm::{EsmMap, EsmSource};
@@ -68,29 +87,49 @@ pub struct ResolutionFunction {
 }
 
 impl ResolutionFunction {
-    /// Compute g for `model` (about its uniform baseline) at `frequency_hz`: 2 × (number of r-lines) + 1
-    /// small-signal solves.
+    /// Compute g for `model` (about its uniform baseline) at `frequency_hz` by the adjoint method (module
+    /// doc): one forward and one adjoint small-signal solve, then per r-line two residual evaluations.
     pub fn compute(model: &TipModel, frequency_hz: f64) -> Result<Self, TipModelError> {
         let c_bar = model.params().baseline_concentration;
-        let l = model.params().tip_radius_m;
-        let eq = model.equilibrium_state();
-        let base = model.ac_response(&eq, 0.0, frequency_hz)?;
-        let r_lines: Vec<f64> = model.mesh().r_lines.clone();
         let delta = RING_PERTURBATION * c_bar.min(1.0 - c_bar);
-        let ring_response = r_lines
+        let adjoint = model.ac_adjoint(&model.equilibrium_state(), 0.0, frequency_hz)?;
+        let ring_response = model
+            .mesh()
+            .r_lines
             .par_iter()
             .map(|&r_j| {
-                let on_ring = |r: f64| (r - r_j).abs() <= 1e-12 * (1.0 + r_j);
-                let plus = nodal_state(model, |r, _| if on_ring(r) { c_bar + delta } else { c_bar })?;
-                let minus = nodal_state(model, |r, _| if on_ring(r) { c_bar - delta } else { c_bar })?;
-                let rp = model.ac_response(&plus, 0.0, frequency_hz)?;
-                let rm = model.ac_response(&minus, 0.0, frequency_hz)?;
-                Ok(AcResponse {
-                    re_m_per_v: (rp.re_m_per_v - rm.re_m_per_v) / (2.0 * delta),
-                    im_m_per_v: (rp.im_m_per_v - rm.im_m_per_v) / (2.0 * delta),
-                })
+                let (plus, minus) = ring_states(model, r_j, delta)?;
+                let lp = adjoint.lagrangian(model, &plus)?;
+                let lm = adjoint.lagrangian(model, &minus)?;
+                Ok(central_difference(lp, lm, delta))
             })
             .collect::<Result<Vec<_>, TipModelError>>()?;
+        Ok(Self::from_rings(model, frequency_hz, adjoint.response, ring_response))
+    }
+
+    /// As [`Self::compute`] by direct solves: 2 × (number of r-lines) + 1 small-signal solves about the
+    /// perturbed states (the reference the adjoint computation is verified against, `tests/esm_mapping.rs`).
+    pub fn compute_direct(model: &TipModel, frequency_hz: f64) -> Result<Self, TipModelError> {
+        let c_bar = model.params().baseline_concentration;
+        let delta = RING_PERTURBATION * c_bar.min(1.0 - c_bar);
+        let base = model.ac_response(&model.equilibrium_state(), 0.0, frequency_hz)?;
+        let ring_response = model
+            .mesh()
+            .r_lines
+            .par_iter()
+            .map(|&r_j| {
+                let (plus, minus) = ring_states(model, r_j, delta)?;
+                let rp = model.ac_response(&plus, 0.0, frequency_hz)?;
+                let rm = model.ac_response(&minus, 0.0, frequency_hz)?;
+                Ok(central_difference(rp, rm, delta))
+            })
+            .collect::<Result<Vec<_>, TipModelError>>()?;
+        Ok(Self::from_rings(model, frequency_hz, base, ring_response))
+    }
+
+    fn from_rings(model: &TipModel, frequency_hz: f64, base: AcResponse, ring_response: Vec<AcResponse>) -> Self {
+        let l = model.params().tip_radius_m;
+        let r_lines = &model.mesh().r_lines;
         let ring_area_m2 = (0..r_lines.len())
             .map(|j| {
                 let mut a = 0.0;
@@ -105,14 +144,14 @@ impl ResolutionFunction {
                 2.0 * std::f64::consts::PI * a * l * l
             })
             .collect();
-        Ok(ResolutionFunction {
+        ResolutionFunction {
             frequency_hz,
-            reference_c0: c_bar,
+            reference_c0: model.params().baseline_concentration,
             base,
             ring_radius_m: r_lines.iter().map(|r| r * l).collect(),
             ring_area_m2,
             ring_response,
-        })
+        }
     }
 
     /// Largest lateral distance at which g is non-zero (the model's sample radius), m.
@@ -332,6 +371,23 @@ impl ResolutionFunction {
             metadata,
             provenance: None,
         })
+    }
+}
+
+/// The frozen states c̄ ± δ h_j of the r-line at `r_j` (mesh units), with their hydrostatic stress.
+fn ring_states(model: &TipModel, r_j: f64, delta: f64) -> Result<(State, State), TipModelError> {
+    let c_bar = model.params().baseline_concentration;
+    let on_ring = |r: f64| (r - r_j).abs() <= 1e-12 * (1.0 + r_j);
+    let plus = nodal_state(model, |r, _| if on_ring(r) { c_bar + delta } else { c_bar })?;
+    let minus = nodal_state(model, |r, _| if on_ring(r) { c_bar - delta } else { c_bar })?;
+    Ok((plus, minus))
+}
+
+/// (plus − minus)/(2δ), complex.
+fn central_difference(plus: AcResponse, minus: AcResponse, delta: f64) -> AcResponse {
+    AcResponse {
+        re_m_per_v: (plus.re_m_per_v - minus.re_m_per_v) / (2.0 * delta),
+        im_m_per_v: (plus.im_m_per_v - minus.im_m_per_v) / (2.0 * delta),
     }
 }
 

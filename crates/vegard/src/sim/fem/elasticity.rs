@@ -232,6 +232,71 @@ pub fn eigenstrain_load(mesh: &Mesh, mat: &Isotropic, eig: Eigenstrain<'_>) -> V
     f
 }
 
+/// The transpose of the linear map e* ↦ [`eigenstrain_load`]`(PerNode(e*))`: for a vector `v` of length
+/// 2 × nodes, the nodal values g with gᵀe* = vᵀ f*(e*) for every nodal eigenstrain e* (same quadrature,
+/// terms summed in the transposed order). Used by adjoint (transposed) solves of the coupled model.
+pub fn eigenstrain_load_transpose(mesh: &Mesh, mat: &Isotropic, v: &[f64]) -> Vec<f64> {
+    let npe = mesh.order.nodes_per_element();
+    let tab = RefTable::degree5(mesh.order);
+    let k3 = 3.0 * mat.bulk();
+    let mut g = vec![0.0; mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for q in 0..7 {
+            let s = map.tabulated(&tab, q);
+            let t: f64 = (0..npe)
+                .map(|k| v[2 * nodes[k]] * (s.dn_dr[k] * s.r + s.n[k]) + v[2 * nodes[k] + 1] * s.dn_dz[k] * s.r)
+                .sum();
+            let w = s.area_weight * k3 * t;
+            for k in 0..npe {
+                g[nodes[k]] += s.n[k] * w;
+            }
+        }
+    }
+    g
+}
+
+/// The transpose of the linear map (u, e*) ↦ [`hydrostatic`]`(`[`nodal_stress`]`(u, PerNode(e*)))`: for
+/// nodal weights `w`, returns (a_u, a_e) with a_uᵀu + a_eᵀe* = wᵀσ_h(u, e*) for every displacement u
+/// (length 2 × nodes) and nodal eigenstrain e*. Used by adjoint (transposed) solves of the coupled model.
+pub fn hydrostatic_stress_transpose(mesh: &Mesh, mat: &Isotropic, w: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let npe = mesh.order.nodes_per_element();
+    let scale = mesh.r_lines.last().copied().unwrap_or(1.0);
+    let mut count = vec![0u32; mesh.n_nodes()];
+    for e in 0..mesh.n_elements() {
+        for &i in mesh.element(e).iter().take(npe) {
+            count[i] += 1;
+        }
+    }
+    // σ_h = Σ_q t_q ε_q: the trace row of D / 3 (linear in the strain components).
+    let t: Vec<f64> = (0..4)
+        .map(|q| {
+            let mut unit = [0.0; 4];
+            unit[q] = 1.0;
+            let s = mat.stress(unit);
+            (s[0] + s[1] + s[2]) / 3.0
+        })
+        .collect();
+    let (mut a_u, mut a_e) = (vec![0.0; 2 * mesh.n_nodes()], vec![0.0; mesh.n_nodes()]);
+    for e in 0..mesh.n_elements() {
+        let map = AffineMap::of(mesh, e);
+        let nodes = mesh.element(e);
+        for (k, p) in REFERENCE_NODES.iter().take(npe).enumerate() {
+            let s = map.shape(mesh.order, p[0], p[1], 0.0);
+            let a = w[nodes[k]] / f64::from(count[nodes[k]].max(1));
+            for m in 0..npe {
+                let (br, bz) = b_rows(s.n[m], s.dn_dr[m], s.dn_dz[m], s.r, scale);
+                a_u[2 * nodes[m]] += a * (0..4).map(|q| t[q] * br[q]).sum::<f64>();
+                a_u[2 * nodes[m] + 1] += a * (0..4).map(|q| t[q] * bz[q]).sum::<f64>();
+                // ε − ε*: the eigenstrain enters the three normal components.
+                a_e[nodes[m]] -= a * s.n[m] * (t[0] + t[1] + t[2]);
+            }
+        }
+    }
+    (a_u, a_e)
+}
+
 /// Body-force load ∫ N b r dr dz for a body force density b(r, z) = (b_r, b_z) in N/m³.
 pub fn body_force_load(mesh: &Mesh, b: impl Fn(f64, f64) -> [f64; 2]) -> Vec<f64> {
     let npe = mesh.order.nodes_per_element();
@@ -370,6 +435,34 @@ mod tests {
     use crate::sim::fem::scalar::tests::{rel_max_diff, small_mesh};
     use crate::sim::fem::sparse::MatrixKind;
     use crate::sim::fem::system::Constrained;
+
+    #[test]
+    fn transposed_eigenstrain_load_and_hydrostatic_stress_are_adjoints() {
+        // ⟨v, f*(e*)⟩ = ⟨Bᵀv, e*⟩ and ⟨w, σ_h(u, e*)⟩ = ⟨a_u, u⟩ + ⟨a_e, e*⟩ for pseudo-random vectors: the
+        // same sums in another order, so equal to rounding (1e-13 of the sum of |terms|).
+        let mat = Isotropic::new(100e9, 0.3).unwrap();
+        let wave = |i: usize, k: f64| ((i as f64 + 1.0) * k).sin();
+        for order in [Order::P1, Order::P2] {
+            let mesh = small_mesh(order);
+            let n = mesh.n_nodes();
+            let eig: Vec<f64> = (0..n).map(|i| 1e-3 * wave(i, 0.37)).collect();
+            let v: Vec<f64> = (0..2 * n).map(|i| wave(i, 1.13)).collect();
+            let u: Vec<f64> = (0..2 * n).map(|i| 1e-3 * wave(i, 0.71)).collect();
+            let w: Vec<f64> = (0..n).map(|i| wave(i, 2.03)).collect();
+            let dot = |a: &[f64], b: &[f64]| -> (f64, f64) {
+                a.iter().zip(b).fold((0.0, 0.0), |(s, m), (x, y)| (s + x * y, m + (x * y).abs()))
+            };
+            let f = eigenstrain_load(&mesh, &mat, Eigenstrain::PerNode(&eig));
+            let (lhs, scale) = dot(&v, &f);
+            let (rhs, _) = dot(&eigenstrain_load_transpose(&mesh, &mat, &v), &eig);
+            assert!((lhs - rhs).abs() <= 1e-13 * scale, "{order:?} load: {lhs:e} vs {rhs:e}");
+            let sh = hydrostatic(&nodal_stress(&mesh, &mat, &u, Some(Eigenstrain::PerNode(&eig))));
+            let (lhs, scale) = dot(&w, &sh);
+            let (a_u, a_e) = hydrostatic_stress_transpose(&mesh, &mat, &w);
+            let rhs = dot(&a_u, &u).0 + dot(&a_e, &eig).0;
+            assert!((lhs - rhs).abs() <= 1e-13 * scale, "{order:?} stress: {lhs:e} vs {rhs:e}");
+        }
+    }
 
     #[test]
     fn explicit_local_stiffness_equals_bt_d_b() {

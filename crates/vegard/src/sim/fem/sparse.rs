@@ -332,6 +332,14 @@ impl CscMatrix {
         }
         y
     }
+
+    /// y = Aᵀ x.
+    pub fn mul_vec_transpose(&self, x: &[f64]) -> Vec<f64> {
+        let a = self.0.as_ref();
+        (0..a.ncols())
+            .map(|j| a.row_idx_of_col_raw(j).iter().zip(a.val_of_col(j)).map(|(&i, &v)| v * x[i]).sum())
+            .collect()
+    }
 }
 
 /// Whether the matrix is symmetric positive definite (Cholesky) or general (LU with partial pivoting).

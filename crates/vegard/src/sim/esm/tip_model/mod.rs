@@ -154,7 +154,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 mod small_signal;
 mod transport;
 
-pub use small_signal::{AC_GMRES_MAX_ITER, AC_GMRES_TOL, AcResponse};
+pub use small_signal::{AC_GMRES_MAX_ITER, AC_GMRES_TOL, AcAdjoint, AcResponse};
 
 /// Convergence tolerance of the staggered (Picard) coupling: max |c^{k+1} − c^k| (c dimensionless).
 pub const PICARD_TOL: f64 = 1e-11;

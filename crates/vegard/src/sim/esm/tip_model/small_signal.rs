@@ -34,6 +34,21 @@
 //! null mode (δV moves ions but conserves their amount); at ω > 0 the constraint already holds for the
 //! exact solution and the multipliers vanish.
 //!
+//! **Adjoint.** For derivatives of R with respect to the frozen state (the resolution function of
+//! `sim::esm::mapping` needs ∂R/∂c₀ on every mesh r-line), write the bordered system about state s as
+//! A(s) z = b(s) and the response as R = gᵀ C(s) δη̂ (g: u_z(0, 0) per unit δc; complex, with the complex
+//! system (J + sD) δη̂ = f in place of its real block form). With the adjoint λ of Aᵀλ = ∂R/∂z — the
+//! transpose, not the conjugate transpose: R is complex-linear in δη̂ — the Lagrangian
+//! L(s) = gᵀ C(s) δη̂ − λᵀ (A(s) z − b(s)), evaluated with z and λ of the linearisation state s₀, has
+//! dL/ds = dR/ds at s₀ (the standard adjoint identity: the dz/ds terms cancel), so a derivative of R in any
+//! direction of the state costs two residual evaluations (assembly of J_η, J_w and b about s₀ ± δh, one
+//! application of A, no solve) instead of two solves ([`AcAdjoint::lagrangian`]). In the real block form,
+//! Aᵀ is [[Jᵀ + s_re D, −s_im D], [s_im D, Jᵀ + s_re D]] bordered with column d and row m (the complex
+//! transpose, not the real transpose of the block matrix); Jᵀ = J_ηᵀ − C Sᵀ J_wᵀ, with Sᵀ applied by the
+//! transposed chain (nodal stress recovery, the symmetric elastic solve with homogeneous supports,
+//! eigenstrain load: `elasticity::hydrostatic_stress_transpose`, `eigenstrain_load_transpose`, checked by
+//! dot-product identities), the preconditioner the LU of the transposed block matrix.
+//!
 //! **Displacement.** u_z(0, 0) of the eigenstrain (Ω c_max/3) δĉ (linear; real and imaginary parts solved
 //! separately), per volt. Convention: u(t) = Re[(re + i·im) δV e^{iωt}].
 //!
@@ -71,7 +86,7 @@ use super::{LOGIT_MAX, State, TipModel, TipModelError};
 use crate::numerics::gmres::gmres;
 use crate::sim::fem::FemError;
 use crate::sim::fem::elasticity::{self, Eigenstrain};
-use crate::sim::fem::sparse::{Factor, MatrixKind, Triplets};
+use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind, Triplets};
 use serde::Serialize;
 
 /// Relative residual ‖b − A z‖₂/‖b‖₂ at which GMRES stops on the small-signal system.
@@ -166,98 +181,57 @@ impl TipModel {
         dc_bias_v: f64,
         s: (f64, f64),
     ) -> Result<(Vec<f64>, Vec<f64>), TipModelError> {
-        if !dc_bias_v.is_finite() {
-            return Err(TipModelError::Input { name: "dc_bias_v", value: dc_bias_v, expected: "finite" });
-        }
+        let system = Bordered::new(self, state, dc_bias_v, s)?;
+        let z = system.solve(&system.rhs(), false)?;
+        Ok(system.concentration(&z))
+    }
+
+    /// The forward and adjoint small-signal solutions about `state` at `frequency_hz` for derivatives of the
+    /// response with respect to the state ([`AcAdjoint`], module doc "Adjoint").
+    pub fn ac_adjoint(&self, state: &State, dc_bias_v: f64, frequency_hz: f64) -> Result<AcAdjoint, TipModelError> {
+        check_frequency(frequency_hz)?;
+        let omega_hat = 2.0 * std::f64::consts::PI * frequency_hz * self.time_unit_s();
+        let s = (0.0, omega_hat);
+        let system = Bordered::new(self, state, dc_bias_v, s)?;
+        let forward = system.solve(&system.rhs(), false)?;
+        // R = gᵀ (c' ⊙ δη̂) with g = ∂u_z(0,0)/∂δc (the transposed elastic map applied to e_z at the origin).
+        let output = self.displacement_functional()?;
         let n = self.mesh.n_nodes();
-        if state.logit_c.len() != n || state.sigma_h_pa.len() != n {
-            return Err(FemError::Input(format!(
-                "state has {} logits / {} stresses, expected {n}",
-                state.logit_c.len(),
-                state.sigma_h_pa.len()
-            ))
-            .into());
+        let mut rhs = vec![0.0; 2 * n + 2];
+        for i in 0..n {
+            rhs[i] = system.lin.slope[i] * output[i];
         }
-        if let Some((node, &value)) =
-            state.logit_c.iter().enumerate().find(|(_, v)| !(v.is_finite() && v.abs() <= LOGIT_MAX))
-        {
-            let p = self.mesh.nodes[node];
-            return Err(TipModelError::OutOfRange { node, value: logistic(value), r_l: p[0], z_l: p[1] });
-        }
-        if let Some((i, &v)) = state.sigma_h_pa.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(FemError::Input(format!("state: σ_h = {v} Pa at node {i}, expected finite")).into());
-        }
-        let lin = self.linearise(state, dc_bias_v)?;
-        let slope = &lin.slope;
-        // D = diag(m c'(η)): the lumped mass of the time stepper in the logit variable.
-        let d: Vec<f64> = self.lumped_mass.iter().zip(slope).map(|(m, c)| m * c).collect();
-        let dynamic = s.0 != 0.0 || s.1 != 0.0;
+        let adjoint = system.solve(&rhs, true)?;
+        let (x, y) = system.concentration(&forward);
+        let response = AcResponse { re_m_per_v: self.perturbation_uz_m(&x)?, im_m_per_v: self.perturbation_uz_m(&y)? };
+        Ok(AcAdjoint { dc_bias_v, s, forward, adjoint, output, response })
+    }
 
-        // Bordered real block system, unknowns [x (n), y (n), λ_x, λ_y]: rows Σ m_i c'_i δη_i = 0 (the amount),
-        // multiplier columns m (1ᵀm > 0, so the bordered matrix is regular although 1ᵀ(J_η + J_w P) = 0).
-        let dim = 2 * n + 2;
-        let border = |t: &mut Triplets| {
-            for (i, (&m, &di)) in self.lumped_mass.iter().zip(&d).enumerate() {
-                t.add(i, 2 * n, m);
-                t.add(2 * n, i, di);
-                t.add(n + i, 2 * n + 1, m);
-                t.add(2 * n + 1, n + i, di);
-            }
-        };
-        // Preconditioner: the block system with the dense stress term replaced by its local estimate
-        // P ≈ β diag(c') (β as in the time stepper's `stress_stiffening`), factored once.
-        let mut t = Triplets::with_capacity(dim, 2 * (lin.j_eta.entries().len() + lin.j_w.entries().len()) + 8 * n);
-        for (block, &(i, j, v)) in [0, n].iter().flat_map(|b| lin.j_eta.entries().iter().map(move |e| (*b, e))) {
-            t.add(block + i, block + j, v);
-        }
-        for (block, &(i, j, v)) in [0, n].iter().flat_map(|b| lin.j_w.entries().iter().map(move |e| (*b, e))) {
-            t.add(block + i, block + j, v * lin.beta * slope[j]);
-        }
-        if dynamic {
-            for (i, &v) in d.iter().enumerate() {
-                t.add(i, i, s.0 * v);
-                t.add(n + i, n + i, s.0 * v);
-                t.add(i, n + i, -s.1 * v);
-                t.add(n + i, i, s.1 * v);
-            }
-        }
-        border(&mut t);
-        let precond = Factor::new(&t.to_csc()?, MatrixKind::General)?;
-        let j_eta = lin.j_eta.to_csc()?;
-        let j_w = lin.j_w.to_csc()?;
+    /// g with gᵀδc = u_z(0, 0) in m of the eigenstrain of δc ([`Self::perturbation_uz_m`]): the transposed
+    /// chain eigenstrain → load → displacement (K symmetric, supports homogeneous).
+    fn displacement_functional(&self) -> Result<Vec<f64>, TipModelError> {
+        let mut e = vec![0.0; 2 * self.mesh.n_nodes()];
+        e[2 * self.origin + 1] = self.params.tip_radius_m;
+        let v = self.elastic_solve_transpose(&e)?;
+        let k = self.eigenstrain_per_concentration();
+        Ok(elasticity::eigenstrain_load_transpose(&self.mesh, &self.material, &v).into_iter().map(|g| k * g).collect())
+    }
 
-        // The exact operator, with the stress of the eigenstrain of δc = c' δη from the kept elastic factor.
-        let apply = |z: &[f64]| -> Result<Vec<f64>, TipModelError> {
-            let mut out = vec![0.0; dim];
-            for (block, lambda) in [(0, 2 * n), (n, 2 * n + 1)] {
-                let v = &z[block..block + n];
-                let dc: Vec<f64> = v.iter().zip(slope).map(|(a, b)| a * b).collect();
-                // δw = −δσ̂_h(δc) (the potential part is the drive).
-                let dw: Vec<f64> = self.perturbation_stress_hat(&dc)?.into_iter().map(|x| -x).collect();
-                let a = j_eta.mul_vec(v);
-                let b = j_w.mul_vec(&dw);
-                for i in 0..n {
-                    out[block + i] += a[i] + b[i] + self.lumped_mass[i] * z[lambda];
-                }
-                out[lambda] = dc.iter().zip(&self.lumped_mass).map(|(a, m)| a * m).sum();
-            }
-            if dynamic {
-                for i in 0..n {
-                    out[i] += s.0 * d[i] * z[i] - s.1 * d[i] * z[n + i];
-                    out[n + i] += s.1 * d[i] * z[i] + s.0 * d[i] * z[n + i];
-                }
-            }
-            Ok(out)
-        };
-        let mut b = vec![0.0; dim];
-        b[..n].copy_from_slice(&lin.drive);
-        let out = gmres(apply, |v| Ok(precond.solve(v)), &b, AC_GMRES_TOL, 60, AC_GMRES_MAX_ITER)?;
-        if !out.converged {
-            return Err(TipModelError::NotConverged { iterations: out.iterations, last_change: out.relative_residual });
-        }
-        let x = out.x[..n].iter().zip(slope).map(|(a, b)| a * b).collect();
-        let y = out.x[n..2 * n].iter().zip(slope).map(|(a, b)| a * b).collect();
-        Ok((x, y))
+    /// The transpose of the constrained elastic solve f ↦ u: the same solve, since K is symmetric and the
+    /// supports are homogeneous (u = 0 on the fixed components).
+    fn elastic_solve_transpose(&self, v: &[f64]) -> Result<Vec<f64>, TipModelError> {
+        Ok(self.elastic.solve(v)?)
+    }
+
+    /// The transpose of δc ↦ δσ̂_h(δc) ([`Self::perturbation_stress_hat`]).
+    fn perturbation_stress_hat_transpose(&self, w: &[f64]) -> Result<Vec<f64>, TipModelError> {
+        let su = self.stress_unit_pa();
+        let scaled: Vec<f64> = w.iter().map(|v| v / su).collect();
+        let (a_u, a_e) = elasticity::hydrostatic_stress_transpose(&self.mesh, &self.material, &scaled);
+        let v = self.elastic_solve_transpose(&a_u)?;
+        let load = elasticity::eigenstrain_load_transpose(&self.mesh, &self.material, &v);
+        let k = self.eigenstrain_per_concentration();
+        Ok(load.iter().zip(&a_e).map(|(a, b)| k * (a + b)).collect())
     }
 
     /// u_z(0, 0), m, of the eigenstrain (Ω c_max/3) δc of a concentration perturbation `dc` (linear in `dc`).
@@ -279,9 +253,14 @@ impl TipModel {
     }
 
     fn perturbation_eigenstrain(&self, dc: &[f64]) -> Vec<f64> {
-        let p = &self.params;
-        let k = p.partial_molar_volume_m3_per_mol * p.c_max_mol_per_m3 / 3.0;
+        let k = self.eigenstrain_per_concentration();
         dc.iter().map(|v| k * v).collect()
+    }
+
+    /// Vegard eigenstrain per unit concentration change, Ω c_max/3.
+    fn eigenstrain_per_concentration(&self) -> f64 {
+        let p = &self.params;
+        p.partial_molar_volume_m3_per_mol * p.c_max_mol_per_m3 / 3.0
     }
 
     /// The Jacobians of the steady EAFE flux divergence F_i(η, w) = Σ_edges ω_ij M_ij (μ_i − μ_j), μ = η + w,
@@ -336,6 +315,205 @@ impl TipModel {
         let psi_hat: Vec<f64> = self.unit_potential.iter().map(|p| p / vt).collect();
         let drive = j_w.to_csc()?.mul_vec(&psi_hat).into_iter().map(|v| -v).collect();
         Ok(Linearised { j_eta, j_w, slope, drive, beta: self.stress_stiffening() * 0.5 })
+    }
+}
+
+/// The bordered real block system of the small-signal response about one frozen state at one normalised
+/// complex frequency s (module doc "Solve" and "Mass constraint"): unknowns z = [x (n), y (n), μ_x, μ_y] with
+/// δη̂ = x + iy, rows (J + sD) δη̂ + m μ = f and dᵀ δη̂ = 0, d = m c'.
+struct Bordered<'a> {
+    model: &'a TipModel,
+    lin: Linearised,
+    j_eta: CscMatrix,
+    j_w: CscMatrix,
+    /// D = diag(m c'(η)): the lumped mass of the time stepper in the logit variable.
+    d: Vec<f64>,
+    s: (f64, f64),
+}
+
+impl<'a> Bordered<'a> {
+    fn new(model: &'a TipModel, state: &State, dc_bias_v: f64, s: (f64, f64)) -> Result<Self, TipModelError> {
+        if !dc_bias_v.is_finite() {
+            return Err(TipModelError::Input { name: "dc_bias_v", value: dc_bias_v, expected: "finite" });
+        }
+        let n = model.mesh.n_nodes();
+        if state.logit_c.len() != n || state.sigma_h_pa.len() != n {
+            return Err(FemError::Input(format!(
+                "state has {} logits / {} stresses, expected {n}",
+                state.logit_c.len(),
+                state.sigma_h_pa.len()
+            ))
+            .into());
+        }
+        if let Some((node, &value)) =
+            state.logit_c.iter().enumerate().find(|(_, v)| !(v.is_finite() && v.abs() <= LOGIT_MAX))
+        {
+            let p = model.mesh.nodes[node];
+            return Err(TipModelError::OutOfRange { node, value: logistic(value), r_l: p[0], z_l: p[1] });
+        }
+        if let Some((i, &v)) = state.sigma_h_pa.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(FemError::Input(format!("state: σ_h = {v} Pa at node {i}, expected finite")).into());
+        }
+        let lin = model.linearise(state, dc_bias_v)?;
+        let d = model.lumped_mass.iter().zip(&lin.slope).map(|(m, c)| m * c).collect();
+        let (j_eta, j_w) = (lin.j_eta.to_csc()?, lin.j_w.to_csc()?);
+        Ok(Bordered { model, lin, j_eta, j_w, d, s })
+    }
+
+    fn n(&self) -> usize {
+        self.d.len()
+    }
+
+    fn dynamic(&self) -> bool {
+        self.s.0 != 0.0 || self.s.1 != 0.0
+    }
+
+    /// The right-hand side [f, 0, 0, 0].
+    fn rhs(&self) -> Vec<f64> {
+        let mut b = vec![0.0; 2 * self.n() + 2];
+        b[..self.n()].copy_from_slice(&self.lin.drive);
+        b
+    }
+
+    /// δĉ = c' δη̂ (real and imaginary parts) of a solution z.
+    fn concentration(&self, z: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = self.n();
+        let x = z[..n].iter().zip(&self.lin.slope).map(|(a, b)| a * b).collect();
+        let y = z[n..2 * n].iter().zip(&self.lin.slope).map(|(a, b)| a * b).collect();
+        (x, y)
+    }
+
+    /// A z (or, `transposed`, the real block form of the complex transpose Aᵀ z: J → Jᵀ, sD unchanged, border
+    /// column m ↔ row d). The stress term of J is −J_w S C with S the dense elastic map δc ↦ δσ̂_h, applied by
+    /// one back-substitution of the kept elastic factor (its transpose by the transposed chain).
+    fn apply(&self, z: &[f64], transposed: bool) -> Result<Vec<f64>, TipModelError> {
+        let (n, model, slope) = (self.n(), self.model, &self.lin.slope);
+        let mass = &model.lumped_mass;
+        let (column, row) = if transposed { (&self.d, mass) } else { (mass, &self.d) };
+        let mut out = vec![0.0; 2 * n + 2];
+        for (block, lambda) in [(0, 2 * n), (n, 2 * n + 1)] {
+            let v = &z[block..block + n];
+            let stress_part: Vec<f64> = if transposed {
+                // −C Sᵀ J_wᵀ v.
+                let q = self.j_w.mul_vec_transpose(v);
+                model.perturbation_stress_hat_transpose(&q)?.iter().zip(slope).map(|(a, c)| -a * c).collect()
+            } else {
+                // J_w δw with δw = −δσ̂_h(c' v) (the potential part is the drive).
+                let dc: Vec<f64> = v.iter().zip(slope).map(|(a, b)| a * b).collect();
+                let dw: Vec<f64> = model.perturbation_stress_hat(&dc)?.into_iter().map(|x| -x).collect();
+                self.j_w.mul_vec(&dw)
+            };
+            let a = if transposed { self.j_eta.mul_vec_transpose(v) } else { self.j_eta.mul_vec(v) };
+            for i in 0..n {
+                out[block + i] += a[i] + stress_part[i] + column[i] * z[lambda];
+            }
+            out[lambda] = v.iter().zip(row).map(|(a, m)| a * m).sum();
+        }
+        if self.dynamic() {
+            let (s, d) = (self.s, &self.d);
+            for i in 0..n {
+                out[i] += s.0 * d[i] * z[i] - s.1 * d[i] * z[n + i];
+                out[n + i] += s.1 * d[i] * z[i] + s.0 * d[i] * z[n + i];
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sparse LU of the block system with the dense stress term replaced by its local estimate
+    /// P ≈ β diag(c') (β as in the time stepper's `stress_stiffening`), or of its transpose.
+    fn preconditioner(&self, transposed: bool) -> Result<Factor, TipModelError> {
+        let (n, lin) = (self.n(), &self.lin);
+        let dim = 2 * n + 2;
+        let mut t = Triplets::with_capacity(dim, 2 * (lin.j_eta.entries().len() + lin.j_w.entries().len()) + 8 * n);
+        let mut add = |i: usize, j: usize, v: f64| if transposed { t.add(j, i, v) } else { t.add(i, j, v) };
+        for block in [0, n] {
+            for &(i, j, v) in lin.j_eta.entries() {
+                add(block + i, block + j, v);
+            }
+            for &(i, j, v) in lin.j_w.entries() {
+                add(block + i, block + j, v * lin.beta * lin.slope[j]);
+            }
+        }
+        for (i, (&m, &di)) in self.model.lumped_mass.iter().zip(&self.d).enumerate() {
+            add(i, 2 * n, m);
+            add(2 * n, i, di);
+            add(n + i, 2 * n + 1, m);
+            add(2 * n + 1, n + i, di);
+        }
+        if self.dynamic() {
+            // sD is diagonal in each block: the same in the complex transpose.
+            for (i, &v) in self.d.iter().enumerate() {
+                t.add(i, i, self.s.0 * v);
+                t.add(n + i, n + i, self.s.0 * v);
+                t.add(i, n + i, -self.s.1 * v);
+                t.add(n + i, i, self.s.1 * v);
+            }
+        }
+        Ok(Factor::new(&t.to_csc()?, MatrixKind::General)?)
+    }
+
+    /// Solve A z = b (or Aᵀ z = b) by right-preconditioned GMRES to [`AC_GMRES_TOL`].
+    fn solve(&self, b: &[f64], transposed: bool) -> Result<Vec<f64>, TipModelError> {
+        let precond = self.preconditioner(transposed)?;
+        let out =
+            gmres(|z| self.apply(z, transposed), |v| Ok(precond.solve(v)), b, AC_GMRES_TOL, 60, AC_GMRES_MAX_ITER)?;
+        if !out.converged {
+            return Err(TipModelError::NotConverged { iterations: out.iterations, last_change: out.relative_residual });
+        }
+        Ok(out.x)
+    }
+}
+
+/// The forward solution z and the adjoint solution λ (Aᵀλ = ∂R/∂z, transpose not conjugate transpose) of the
+/// small-signal system about one state, for derivatives of the response R with respect to the state
+/// (module doc "Adjoint"): dR = ∂_s[gᵀ C(s) δη̂ − λᵀ r(s, z)] with the residual r(s, z) = A(s) z − b(s) of
+/// the system about a nearby state s and z, λ held fixed.
+#[derive(Clone, Debug)]
+pub struct AcAdjoint {
+    dc_bias_v: f64,
+    s: (f64, f64),
+    /// [x, y, μ_x, μ_y] (real block form).
+    forward: Vec<f64>,
+    /// [λ_x, λ_y, ν_x, ν_y]: λ = λ_x + iλ_y.
+    adjoint: Vec<f64>,
+    /// g: u_z(0, 0) = gᵀ δc, m per unit concentration.
+    output: Vec<f64>,
+    /// The response at the linearisation state, per volt.
+    pub response: AcResponse,
+}
+
+impl AcAdjoint {
+    /// The complex Lagrangian L(s) = gᵀ C(s) δη̂ − λᵀ r(s, z) at `state` (a state of `model`, the model the
+    /// adjoint was computed on) with z, λ from the linearisation state: L equals R there (r = 0) and
+    /// dL/ds = dR/ds to first order in the state change, so a central difference of L over states
+    /// s₀ ± δh gives dR/dδ along h to O(δ²) with residual evaluations only (no solves).
+    pub fn lagrangian(&self, model: &TipModel, state: &State) -> Result<AcResponse, TipModelError> {
+        let system = Bordered::new(model, state, self.dc_bias_v, self.s)?;
+        let n = system.n();
+        if self.forward.len() != 2 * n + 2 {
+            return Err(
+                FemError::Input(format!("adjoint of {} unknowns on a mesh of {n} nodes", self.forward.len())).into()
+            );
+        }
+        let mut r = system.apply(&self.forward, false)?;
+        for (ri, bi) in r.iter_mut().zip(system.rhs()) {
+            *ri -= bi;
+        }
+        let (z, lam) = (&self.forward, &self.adjoint);
+        let (mut re, mut im) = (0.0, 0.0);
+        for i in 0..n {
+            let gc = self.output[i] * system.lin.slope[i];
+            re += gc * z[i];
+            im += gc * z[n + i];
+        }
+        // λᵀ r, complex bilinear (no conjugation): rows k (real part) and n + k (imaginary part), border
+        // rows 2n, 2n + 1.
+        let pairs = (0..n).map(|k| (k, n + k)).chain(std::iter::once((2 * n, 2 * n + 1)));
+        for (a, b) in pairs {
+            re -= lam[a] * r[a] - lam[b] * r[b];
+            im -= lam[a] * r[b] + lam[b] * r[a];
+        }
+        Ok(AcResponse { re_m_per_v: re, im_m_per_v: im })
     }
 }
 
