@@ -15,6 +15,7 @@
 pub mod elasticity;
 pub mod element;
 pub mod mesh;
+pub mod ordering;
 pub mod quadrature;
 pub mod scalar;
 pub mod sparse;
