@@ -295,5 +295,12 @@ mod tests {
         }
         assert!(nested_dissection(&g, &xy[1..], 64).is_err());
         assert!(nested_dissection(&g, &xy, 0).is_err());
+        // Coordinates that cannot be cut (all vertices at one point, or on one line): still a permutation,
+        // no endless recursion.
+        for same in [vec![[0.0, 0.0]; 1000], (0..1000).map(|v| [0.0, (v % 40) as f64]).collect()] {
+            let mut order = nested_dissection(&g, &same, 8).unwrap();
+            order.sort_unstable();
+            assert_eq!(order, (0..1000).collect::<Vec<_>>());
+        }
     }
 }

@@ -376,7 +376,10 @@ pub enum MatrixKind {
 ///   are one vertex, and the ordering is expanded group by group. This is the "supervariable" compression
 ///   (Amestoy, Davis & Duff, SIAM J. Matrix Anal. Appl. 17 (1996) 886, §3) done before AMD instead of inside
 ///   it: AMD runs on a graph with a quarter of the edges, and the fill is within a few per cent of plain AMD's.
-///   A matrix without such groups (scalar problems) gets plain AMD.
+///   A matrix without such groups (scalar problems) gets plain AMD;
+/// - on large meshes, when the pattern carries the coordinates of its unknowns, **geometric nested
+///   dissection** on the same group graph instead of AMD ([`Ordering`], [`super::ordering`]): on the P2
+///   h_min 0.025 L tip-model mesh (15 129 nodes) L is 10–11 % smaller than with AMD (bench/README.md).
 #[derive(Clone, Debug)]
 pub enum Symbolic {
     /// The analysis and the number of stored entries of the analysed pattern (checked on factorisation).
