@@ -33,7 +33,9 @@
 //! kept factor's buffer (`Symbolic::refactor_pattern`), solve.
 //!
 //! Options: `--h-min` (L, default 0.05), `--order p1|p2`, `--repeat N` (default 5), `--dt` (normalised step,
-//! default 0.01), `--threads seq|rayon` (default rayon), `--out` (JSON path).
+//! default 0.01), `--threads seq|rayon` (default rayon), `--ordering auto|amd|nd` (fill-reducing ordering of
+//! the pattern-path Cholesky factorisations, default auto = what the library does: nested dissection on
+//! meshes of ≥ 4000 nodes, AMD below), `--out` (JSON path). The JSON also records nnz(L) of both factors.
 
 // The output JSON object is large enough to exceed serde_json::json!'s default macro recursion depth.
 #![recursion_limit = "256"]
@@ -44,7 +46,7 @@ use vegard::sim::esm::params::EsmParams;
 use vegard::sim::esm::tip_model::MeshOptions;
 use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::scalar;
-use vegard::sim::fem::sparse::{Factor, MatrixKind, Pattern, Symbolic, Triplets};
+use vegard::sim::fem::sparse::{Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
 use vegard::sim::fem::system::Constrained;
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 
@@ -62,6 +64,8 @@ struct Args {
     out: String,
     /// faer's global parallelism: "seq" or "rayon" (faer's default, all cores).
     threads: String,
+    /// Fill-reducing ordering of the pattern-path Cholesky factorisations.
+    ordering: Ordering,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -72,6 +76,7 @@ fn parse_args() -> Result<Args, String> {
         dt: 0.01,
         out: "fem_step_bench.json".into(),
         threads: "rayon".into(),
+        ordering: Ordering::Auto,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut it = argv.iter();
@@ -96,9 +101,17 @@ fn parse_args() -> Result<Args, String> {
                 }
                 a.threads = v.clone()
             }
+            "--ordering" => {
+                a.ordering = match v.as_str() {
+                    "auto" => Ordering::Auto,
+                    "amd" => Ordering::Amd,
+                    "nd" => Ordering::NestedDissection,
+                    _ => return Err(format!("--ordering: expected auto, amd or nd, got {v}")),
+                }
+            }
             _ => {
                 return Err(format!(
-                    "unknown option {k} (expected --h-min, --order, --repeat, --dt, --out, --threads)"
+                    "unknown option {k} (expected --h-min, --order, --repeat, --dt, --out, --threads, --ordering)"
                 ));
             }
         }
@@ -211,7 +224,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     kv_only?;
     let (t_el_chol_p, u_chol_p) = best_of(args.repeat, || {
-        Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::Spd).and_then(|s| s.solve(&f_el_p))
+        Constrained::from_pattern_with(&vp, &kv_el, &fixed_p, MatrixKind::Spd, args.ordering)
+            .and_then(|s| s.solve(&f_el_p))
     });
     let u_chol_p = u_chol_p?;
     let (t_el_lu_p, u_lu_p) = best_of(args.repeat, || {
@@ -220,7 +234,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let u_lu_p = u_lu_p?;
     // Per step of a time loop: the elastic matrix is constant, so a step is the new eigenstrain load and the
     // triangular solves with the factor kept from setup.
-    let el_sys = Constrained::from_pattern(&vp, &kv_el, &fixed_p, MatrixKind::Spd)?;
+    let el_sys = Constrained::from_pattern_with(&vp, &kv_el, &fixed_p, MatrixKind::Spd, args.ordering)?;
     let (t_el_step, u_step) = best_of(args.repeat, || {
         let f = elasticity::eigenstrain_load(&mesh, &material, Eigenstrain::PerNode(&eig));
         el_sys.solve(&f)
@@ -273,7 +287,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     });
     let (mv_df, av_df, b_df_p) = df_p?;
     let (t_df_chol_p, c_chol_p) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
-        Ok(Symbolic::analyse_pattern(&sp, MatrixKind::Spd)?.factor_pattern(&sp, &av_df)?.solve(&b_df_p))
+        Ok(Symbolic::analyse_pattern_with(&sp, MatrixKind::Spd, args.ordering)?
+            .factor_pattern(&sp, &av_df)?
+            .solve(&b_df_p))
     });
     let c_chol_p = c_chol_p?;
     let (t_df_lu_p, c_lu_p) = best_of(args.repeat, || -> Result<Vec<f64>, vegard::sim::fem::FemError> {
@@ -282,7 +298,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let c_lu_p = c_lu_p?;
     // Per step of a time loop: re-assemble K (e.g. a concentration-dependent D) into the kept pattern, add the
     // kept M/Δt, right-hand side with the kept M, numeric Cholesky with the kept symbolic analysis, solve.
-    let sym_df = Symbolic::analyse_pattern(&sp, MatrixKind::Spd)?;
+    let sym_df = Symbolic::analyse_pattern_with(&sp, MatrixKind::Spd, args.ordering)?;
     // The factor object is kept too (set up once): each step refactors into its buffer for L.
     let mut fac_df = sym_df.factor_pattern(&sp, &av_df)?;
     let mut av_step = sp.zeros();
@@ -366,6 +382,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "diffusion_solve_lu_parts": { "to_csc": t_csc, "symbolic": t_sym, "numeric": t_num, "triangular": t_tri },
         },
         "threads": args.threads,
+        "ordering": format!("{:?}", args.ordering),
+        "factor_len": { "elastic": el_sys.factor_len(), "diffusion": sym_df.factor_len() },
     });
     std::fs::write(&args.out, serde_json::to_vec(&out)?)?;
     println!(

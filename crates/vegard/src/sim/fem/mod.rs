@@ -10,11 +10,13 @@
 //! - [`scalar`]: Laplace / Poisson / diffusion matrices (K, M), loads, Neumann edges, L2 errors.
 //! - [`elasticity`]: axisymmetric isotropic elasticity with an isotropic eigenstrain (Vegard) load, tractions,
 //!   supports, nodal stress recovery and the surface displacement.
-//! - [`system`]: Dirichlet conditions by elimination, on top of [`sparse`] (the only file that touches faer).
+//! - [`system`]: Dirichlet conditions by elimination, on top of [`sparse`] (the only file that touches faer,
+//!   with [`ordering`]: geometric nested dissection, a fill-reducing ordering for large meshes).
 
 pub mod elasticity;
 pub mod element;
 pub mod mesh;
+pub mod ordering;
 pub mod quadrature;
 pub mod scalar;
 pub mod sparse;

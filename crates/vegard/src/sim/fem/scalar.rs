@@ -55,7 +55,7 @@ pub fn pattern(mesh: &Mesh) -> Result<Pattern, FemError> {
     for e in 0..mesh.n_elements() {
         dofs.extend_from_slice(mesh.element(e));
     }
-    Pattern::from_element_dofs(mesh.n_nodes(), npe, &dofs)
+    Pattern::from_element_dofs(mesh.n_nodes(), npe, &dofs)?.with_coordinates(mesh.nodes.clone())
 }
 
 /// Adds `scale` × K (K as in [`stiffness`]) to `values`, the value array of `pattern` (from [`pattern`]).

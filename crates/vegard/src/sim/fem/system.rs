@@ -2,7 +2,7 @@
 //! and their known values moved to the right-hand side (f_free −= K_free,fixed g), which keeps an SPD K SPD.
 
 use super::FemError;
-use super::sparse::{CscMatrix, Factor, MatrixKind, Pattern, Symbolic, Triplets};
+use super::sparse::{CscMatrix, Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
 
 /// Where an entry of a [`Pattern`] value array goes in the eliminated system.
 #[derive(Clone, Copy, Debug)]
@@ -82,11 +82,24 @@ impl Constrained {
     /// As [`Self::new`] for the matrix with `pattern` and `values` (e.g. from `scalar::stiffness_into`): the
     /// reduced matrix is read off the CSC columns directly (removing fixed rows and columns keeps them
     /// sorted), and [`Self::refactor_values`] can later refill it and refactor with the kept symbolic analysis.
+    /// A Cholesky factorisation is ordered by [`Ordering::Auto`] (nested dissection on large meshes when the
+    /// pattern carries coordinates).
     pub fn from_pattern(
         pattern: &Pattern,
         values: &[f64],
         fixed: &[(usize, f64)],
         kind: MatrixKind,
+    ) -> Result<Constrained, FemError> {
+        Constrained::from_pattern_with(pattern, values, fixed, kind, Ordering::Auto)
+    }
+
+    /// As [`Self::from_pattern`] with a chosen fill-reducing ordering.
+    pub fn from_pattern_with(
+        pattern: &Pattern,
+        values: &[f64],
+        fixed: &[(usize, f64)],
+        kind: MatrixKind,
+        ordering: Ordering,
     ) -> Result<Constrained, FemError> {
         let n = pattern.dim();
         if values.len() != pattern.nnz() {
@@ -125,7 +138,14 @@ impl Constrained {
             }
         }
         let reduced = CscMatrix::from_csc(m, col_ptr, row_idx, red_vals)?;
-        let symbolic = Symbolic::analyse(&reduced, kind)?;
+        let symbolic = match pattern.coordinates() {
+            Some(xy) => {
+                let free_xy: Vec<[f64; 2]> =
+                    xy.iter().zip(&free_index).filter(|(_, f)| f.is_some()).map(|(p, _)| *p).collect();
+                Symbolic::analyse_with_coordinates(&reduced, kind, &free_xy, ordering)?
+            }
+            None => Symbolic::analyse(&reduced, kind)?,
+        };
         let factor = symbolic.factor(&reduced)?;
         Ok(Constrained { n, free_index, fixed_values, coupling, reduced, symbolic, factor, kind, slots })
     }
@@ -150,6 +170,11 @@ impl Constrained {
         }
         self.factor = self.symbolic.factor(&self.reduced)?;
         Ok(())
+    }
+
+    /// Stored values of the Cholesky factor (None for LU), see [`Symbolic::factor_len`].
+    pub fn factor_len(&self) -> Option<usize> {
+        self.symbolic.factor_len()
     }
 
     /// Number of free unknowns.
