@@ -4,7 +4,8 @@
 //! [`Waveform::bias_spectroscopy`]: a triangular DC envelope (0 → +A → 0 → −A → 0) sampled by
 //! 35 pulses per period P, each an on-state at the envelope value followed by an off-state at
 //! 0 V of equal duration P/70 (Methods: 7.1, 28.6, 71.4 ms for P = 0.5, 2, 5 s), cycled 3 times.
-//! Each state is integrated with [`TipModel::advance`]; early in each off-state (the first
+//! The states are integrated with one [`Integrator`] (adaptive BDF2 that restarts at every
+//! bias change, to `time_tolerance`); early in each off-state (the first
 //! `read_fraction` of it) the AC amplitude is read at 0 V DC ("the instantaneous ESM amplitudes are measured and averaged in short periods
 //! when the DC bias is stepped back to zero") and recorded against the bias of the preceding
 //! on-state, one row of a [`BiasSpectroscopy`] per read.
@@ -22,7 +23,7 @@ use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
 use crate::data::esm::{BiasSpectroscopy, EsmSource, PulseState, SpectroscopyRead};
 use crate::esm::loops::{LoopMetrics, analyze_loop};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{MeshOptions, TipModel};
+use crate::sim::esm::tip_model::{AdaptiveStats, Integrator, MeshOptions, TipModel, Tolerance};
 use crate::sim::esm::waveform::{SpectroscopyConfig, Waveform};
 
 /// Settings of the spectroscopy experiment.
@@ -53,6 +54,8 @@ pub struct SpectroscopySettings {
     /// `grain_boundary_period_s` (None: not run).
     pub grain_boundary_c0: Option<[f64; 2]>,
     pub grain_boundary_period_s: f64,
+    /// Local-error tolerance of the time integration ([`Integrator`]).
+    pub time_tolerance: Tolerance,
 }
 
 impl Default for SpectroscopySettings {
@@ -68,6 +71,7 @@ impl Default for SpectroscopySettings {
             read_on_state: false,
             grain_boundary_c0: None,
             grain_boundary_period_s: 2.0,
+            time_tolerance: Tolerance::EXPERIMENTS,
         }
     }
 }
@@ -92,6 +96,9 @@ pub struct SpectroscopyRun {
     pub loops: Vec<CycleMetrics>,
     /// Loop opening of the last cycle, A_reverse(0) − A_forward(0), m ([`analyze_loop`]).
     pub opening_m: Option<f64>,
+    /// Time steps taken by the integrator.
+    #[serde(default)]
+    pub time_steps: AdaptiveStats,
 }
 
 /// Loop opening versus period (Fig. 4d).
@@ -165,26 +172,22 @@ pub fn run_period(
     data.metadata.set_number("baseline_concentration", params.baseline_concentration, None);
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
     let reader = Reader::new(params, *model.options());
-    let mut state = model.equilibrium_state();
+    let mut integrator = Integrator::new(model, model.equilibrium_state(), settings.time_tolerance)?;
     let total = w.steps.len();
     let m = settings.reads_per_state;
+    let mut start = 0.0;
     for (k, (step, win)) in w.steps.iter().zip(&windows).enumerate() {
         let read = step.state == PulseState::Off || settings.read_on_state;
-        if !read {
-            state = model.advance(&state, step.bias_v, step.duration_s)?;
-        } else {
+        let end = start + step.duration_s;
+        if read {
             let window = step.duration_s * settings.read_fraction;
-            let sub = window / f64::from(m);
             let (mut a, mut ph, mut t) = (0.0, 0.0, 0.0);
-            for _ in 0..m {
-                state = model.advance(&state, step.bias_v, sub)?;
-                let r = reader.read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+            for j in 1..=m {
+                let state = integrator.advance_to(start + window * f64::from(j) / f64::from(m), step.bias_v)?;
+                let r = reader.read(model, state, step.bias_v, params.ac_frequency_hz)?;
                 a += r.amplitude_m;
                 ph += r.phase_deg;
                 t += state.time_s;
-            }
-            if step.duration_s - window > 1e-9 * step.duration_s {
-                state = model.advance(&state, step.bias_v, step.duration_s - window)?;
             }
             let mf = f64::from(m);
             data.push(SpectroscopyRead {
@@ -197,6 +200,10 @@ pub fn run_period(
                 state: step.state,
             });
         }
+        if end - integrator.time_s() > 1e-9 * step.duration_s {
+            integrator.advance_to(end, step.bias_v)?;
+        }
+        start = end;
         tick(progress, k + 1, total);
     }
     data.validate()?;
@@ -219,6 +226,7 @@ pub fn run_period(
         data,
         loops,
         opening_m,
+        time_steps: integrator.stats(),
     })
 }
 
