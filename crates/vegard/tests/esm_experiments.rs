@@ -191,10 +191,11 @@ fn relaxation_tau_scales_as_l2_over_d() {
     let tau_d = p.diffusion_time_s();
     let s = RelaxationSettings {
         amplitude_v: 0.1,
-        lead_s: 0.0,
-        hold_s: 0.5 * tau_d,
-        relax_s: 1.0 * tau_d,
+        lead_s: Some(0.0),
+        hold_s: Some(0.5 * tau_d),
+        relax_s: Some(1.0 * tau_d),
         reads_per_step: 6,
+        ..RelaxationSettings::default()
     };
     let pts = tau_scaling(&p, rough(), &s, &[(1.0, 1.0), (4.0, 1.0), (1.0, 2.0)], None).unwrap();
     eprintln!("{pts:#?} ({:.1?})", t.elapsed());
@@ -217,10 +218,11 @@ fn relaxation_steps_move_amplitude_both_ways() {
     let tau_d = p.diffusion_time_s();
     let s = RelaxationSettings {
         amplitude_v: 0.1,
-        lead_s: 0.2 * tau_d,
-        hold_s: 0.5 * tau_d,
-        relax_s: 2.0 * tau_d,
+        lead_s: Some(0.2 * tau_d),
+        hold_s: Some(0.5 * tau_d),
+        relax_s: Some(2.0 * tau_d),
         reads_per_step: 6,
+        ..RelaxationSettings::default()
     };
     let r = relaxation::run(&p, rough(), &s, None).unwrap();
     let d = &r.data;

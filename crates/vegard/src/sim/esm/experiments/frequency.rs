@@ -12,7 +12,7 @@ use crate::data::Metadata;
 use crate::data::esm::{EsmSource, FrequencyResponse};
 use crate::esm::loops::{Crossover, CrossoverCriterion, crossover_frequency};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{MeshOptions, TipModel};
+use crate::sim::esm::tip_model::{Integrator, MeshOptions, TipModel, Tolerance};
 
 /// Settings of the frequency sweep.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,7 +71,9 @@ pub fn run(
     let model = TipModel::new(params, mesh)?;
     let mut state = model.equilibrium_state();
     if s.dc_bias_v != 0.0 {
-        state = model.advance(&state, s.dc_bias_v, 5.0 * model.time_unit_s())?;
+        let mut integrator = Integrator::new(&model, state, Tolerance::EXPERIMENTS)?;
+        integrator.advance(s.dc_bias_v, 5.0 * model.time_unit_s())?;
+        state = integrator.into_state();
     }
     let omega_hat = log_space(s.omega_hat_min, s.omega_hat_max, s.points);
     let t_unit = model.time_unit_s();

@@ -29,6 +29,8 @@ pub mod frequency;
 pub mod mapping;
 pub mod relaxation;
 pub mod spectroscopy;
+#[cfg(test)]
+mod stepping_accuracy;
 
 use std::cell::RefCell;
 

@@ -19,8 +19,19 @@ use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
 use crate::data::esm::{EsmSource, Relaxation};
 use crate::esm::loops::{RelaxationFit, fit_relaxation_steps};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{MeshOptions, TipModel};
+use crate::sim::esm::tip_model::{AdaptiveStats, Integrator, MeshOptions, TipModel, Tolerance};
 use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
+
+/// Default zero-bias lead-in, in units of the diffusion time L²/D (2 s on the presets, L = 25 nm,
+/// D = 1e-16 m²/s: L²/D = 6.25 s).
+pub const LEAD_PER_DIFFUSION_TIME: f64 = 0.32;
+/// Default duration of each DC step, in L²/D (10 s on the presets).
+pub const HOLD_PER_DIFFUSION_TIME: f64 = 1.6;
+/// Default zero-bias relaxation after each step, in L²/D (125 s on the presets). **Why 20:** after a ±2 V
+/// hold the zero-bias relaxations have τ ≈ 5 and 1.7 L²/D (refill of the depleted region after +2 V is
+/// the slow one; coarse mesh: 31.5 ± 0.5 s and 10.5 ± 0.5 s), so 20 L²/D covers ≥ 4 τ; the former 30 s
+/// (4.8 L²/D, < 1 τ) gave τ = 572 ± 1085 s (docs/esm-model.md).
+pub const RELAX_PER_DIFFUSION_TIME: f64 = 20.0;
 
 /// Settings of the relaxation experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,19 +39,53 @@ use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
 pub struct RelaxationSettings {
     /// Magnitude of the DC steps, V (first +A, then −A). 2 V: the 1–3 V range of the seed.
     pub amplitude_v: f64,
-    /// Zero-bias lead-in, s.
-    pub lead_s: f64,
-    /// Duration of each DC step, s (10 s ≈ 1.6 L²/D on the default D = 1e-16 m²/s, L = 25 nm).
-    pub hold_s: f64,
-    /// Zero-bias relaxation after each step, s (30 s ≈ 5 L²/D).
-    pub relax_s: f64,
+    /// Zero-bias lead-in, s (None: [`LEAD_PER_DIFFUSION_TIME`] × L²/D of the parameters).
+    pub lead_s: Option<f64>,
+    /// Duration of each DC step, s (None: [`HOLD_PER_DIFFUSION_TIME`] × L²/D).
+    pub hold_s: Option<f64>,
+    /// Zero-bias relaxation after each step, s (None: [`RELAX_PER_DIFFUSION_TIME`] × L²/D).
+    pub relax_s: Option<f64>,
     /// Reads per step, equally spaced, the last at the end of the step.
     pub reads_per_step: u32,
+    /// Local-error tolerance of the carried adaptive BDF2 [`Integrator`]; None (the default): per-read
+    /// [`TipModel::advance`] (graded BDF1 restarting at every read). **Why the default is not the
+    /// integrator:** at [`Tolerance::EXPERIMENTS`] its reads are ~10× more accurate (max read error 4.7e-3
+    /// vs 4.9e-2 of the largest amplitude on a short 2 V run, `stepping_accuracy`), but the default ±2 V run
+    /// on the coarse mesh did not finish in 15 min (2026-11-30; the saturated −2 V hold, where every step
+    /// falls back to BDF1, is not profiled yet), so it is opt-in (`time_tolerance = {absolute, relative}`).
+    pub time_tolerance: Option<Tolerance>,
 }
 
 impl Default for RelaxationSettings {
     fn default() -> Self {
-        RelaxationSettings { amplitude_v: 2.0, lead_s: 2.0, hold_s: 10.0, relax_s: 30.0, reads_per_step: 40 }
+        RelaxationSettings {
+            amplitude_v: 2.0,
+            lead_s: None,
+            hold_s: None,
+            relax_s: None,
+            reads_per_step: 40,
+            time_tolerance: None,
+        }
+    }
+}
+
+/// The waveform times actually used, s.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RelaxationTimes {
+    pub lead_s: f64,
+    pub hold_s: f64,
+    pub relax_s: f64,
+}
+
+impl RelaxationSettings {
+    /// The times of these settings for the diffusion time `diffusion_time_s` = L²/D (s): those set, the
+    /// defaults ([`LEAD_PER_DIFFUSION_TIME`], …) × L²/D for those not set.
+    pub fn times(&self, diffusion_time_s: f64) -> RelaxationTimes {
+        RelaxationTimes {
+            lead_s: self.lead_s.unwrap_or(LEAD_PER_DIFFUSION_TIME * diffusion_time_s),
+            hold_s: self.hold_s.unwrap_or(HOLD_PER_DIFFUSION_TIME * diffusion_time_s),
+            relax_s: self.relax_s.unwrap_or(RELAX_PER_DIFFUSION_TIME * diffusion_time_s),
+        }
     }
 }
 
@@ -66,10 +111,15 @@ pub struct RelaxationResult {
     pub tau_hat: Option<f64>,
     /// Effective length of Eq. 9 (m = 1), l_eff = π√(Dτ), in units of L.
     pub effective_length_l: Option<f64>,
+    /// The waveform times used, s.
+    pub times: RelaxationTimes,
+    /// Time steps taken by the integrator (None: per-read `advance`).
+    #[serde(default)]
+    pub time_steps: Option<AdaptiveStats>,
     pub info: RunInfo,
 }
 
-fn check(s: &RelaxationSettings) -> Result<(), ExperimentError> {
+fn check(s: &RelaxationSettings, t: &RelaxationTimes) -> Result<(), ExperimentError> {
     check_setting(
         "reads_per_step",
         f64::from(s.reads_per_step),
@@ -77,9 +127,9 @@ fn check(s: &RelaxationSettings) -> Result<(), ExperimentError> {
         "at least 5 (the τ fit of each step needs 5 points)",
     )?;
     check_setting("amplitude_v", s.amplitude_v, true, "a finite bias")?;
-    check_setting("hold_s", s.hold_s, s.hold_s > 0.0, "> 0 s")?;
-    check_setting("relax_s", s.relax_s, s.relax_s > 0.0, "> 0 s")?;
-    check_setting("lead_s", s.lead_s, s.lead_s >= 0.0, "≥ 0 s")?;
+    check_setting("hold_s", t.hold_s, t.hold_s > 0.0, "> 0 s")?;
+    check_setting("relax_s", t.relax_s, t.relax_s > 0.0, "> 0 s")?;
+    check_setting("lead_s", t.lead_s, t.lead_s >= 0.0, "≥ 0 s")?;
     Ok(())
 }
 
@@ -89,13 +139,14 @@ pub fn run_on(
     settings: &RelaxationSettings,
     progress: Progress<'_>,
 ) -> Result<RelaxationResult, ExperimentError> {
-    check(settings)?;
     let s = settings;
+    let times = s.times(model.time_unit_s());
+    check(s, &times)?;
     let w = Waveform::relaxation(&RelaxationConfig {
         amplitude_v: s.amplitude_v,
-        lead_s: s.lead_s,
-        hold_s: s.hold_s,
-        relax_s: s.relax_s,
+        lead_s: times.lead_s,
+        hold_s: times.hold_s,
+        relax_s: times.relax_s,
         ac: None,
     })?;
     let params = model.params();
@@ -106,15 +157,26 @@ pub fn run_on(
     data.metadata.set_number("ac_frequency", params.ac_frequency_hz, Some("Hz"));
     let mut phase = Vec::new();
     let reader = Reader::new(params, *model.options());
-    let mut state = model.equilibrium_state();
+    // With a tolerance: one integrator for the whole waveform (it restarts at each of the bias steps and
+    // carries its step size across the reads in between); without: per-read `advance`.
+    let mut integrator =
+        s.time_tolerance.map(|tol| Integrator::new(model, model.equilibrium_state(), tol)).transpose()?;
+    let mut plain = model.equilibrium_state();
     let n = s.reads_per_step;
     let total = w.steps.len() * n as usize;
     let mut done = 0;
+    let mut start = 0.0;
     for step in &w.steps {
-        let sub = step.duration_s / f64::from(n);
-        for _ in 0..n {
-            state = model.advance(&state, step.bias_v, sub)?;
-            let r = reader.read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+        for j in 1..=n {
+            let t = start + step.duration_s * f64::from(j) / f64::from(n);
+            let state = match integrator.as_mut() {
+                Some(i) => i.advance_to(t, step.bias_v)?,
+                None => {
+                    plain = model.advance(&plain, step.bias_v, t - plain.time_s)?;
+                    &plain
+                }
+            };
+            let r = reader.read(model, state, step.bias_v, params.ac_frequency_hz)?;
             data.time_s.push(state.time_s);
             data.amplitude_m.push(r.amplitude_m);
             data.bias_v.push(step.bias_v);
@@ -122,6 +184,7 @@ pub fn run_on(
             done += 1;
             tick(progress, done, total);
         }
+        start += step.duration_s;
     }
     data.phase_deg = Some(phase);
     data.validate()?;
@@ -142,6 +205,8 @@ pub fn run_on(
     Ok(RelaxationResult {
         tau_hat: data.tau_s.map(|t| t / t_unit),
         effective_length_l: data.tau_s.map(|t| std::f64::consts::PI * (t / t_unit).sqrt()),
+        times,
+        time_steps: integrator.map(|i| i.stats()),
         data,
         steps,
         info: RunInfo::of(model).with_read_mesh(model, *model.options(), params.ac_frequency_hz)?,
@@ -192,10 +257,11 @@ pub fn tau_scaling(
         p.sample_radius_m *= fl;
         p.sample_thickness_m *= fl;
         let k = p.diffusion_time_s() / t0;
+        let t = settings.times(t0);
         let s = RelaxationSettings {
-            lead_s: settings.lead_s * k,
-            hold_s: settings.hold_s * k,
-            relax_s: settings.relax_s * k,
+            lead_s: Some(t.lead_s * k),
+            hold_s: Some(t.hold_s * k),
+            relax_s: Some(t.relax_s * k),
             ..settings.clone()
         };
         let n = factors.len();
