@@ -47,12 +47,10 @@ pub struct RelaxationSettings {
     pub relax_s: Option<f64>,
     /// Reads per step, equally spaced, the last at the end of the step.
     pub reads_per_step: u32,
-    /// Local-error tolerance of the carried adaptive BDF2 [`Integrator`]; None (the default): per-read
-    /// [`TipModel::advance`] (graded BDF1 restarting at every read). **Why the default is not the
-    /// integrator:** at [`Tolerance::EXPERIMENTS`] its reads are ~10× more accurate (max read error 4.7e-3
-    /// vs 4.9e-2 of the largest amplitude on a short 2 V run, `stepping_accuracy`), but the default ±2 V run
-    /// on the coarse mesh did not finish in 15 min (2026-11-30; the saturated −2 V hold, where every step
-    /// falls back to BDF1, is not profiled yet), so it is opt-in (`time_tolerance = {absolute, relative}`).
+    /// Local-error tolerance of the carried adaptive BDF2 [`Integrator`] (default [`Tolerance::EXPERIMENTS`]:
+    /// max read error 4.7e-3 of the largest amplitude on a short 2 V run against 4.9e-2 with per-read
+    /// `advance`, `stepping_accuracy`); None: per-read [`TipModel::advance`] (graded BDF1 restarting at
+    /// every read, first order).
     pub time_tolerance: Option<Tolerance>,
 }
 
@@ -64,7 +62,7 @@ impl Default for RelaxationSettings {
             hold_s: None,
             relax_s: None,
             reads_per_step: 40,
-            time_tolerance: None,
+            time_tolerance: Some(Tolerance::EXPERIMENTS),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! [`Waveform::bias_spectroscopy`]: a triangular DC envelope (0 → +A → 0 → −A → 0) sampled by
 //! 35 pulses per period P, each an on-state at the envelope value followed by an off-state at
 //! 0 V of equal duration P/70 (Methods: 7.1, 28.6, 71.4 ms for P = 0.5, 2, 5 s), cycled 3 times.
-//! Each state is integrated with [`TipModel::advance`]; early in each off-state (the first
+//! The states are integrated by one carried adaptive BDF2 [`Integrator`] per period run (it restarts at
+//! each state's bias change; `time_tolerance`); early in each off-state (the first
 //! `read_fraction` of it) the AC amplitude is read at 0 V DC ("the instantaneous ESM amplitudes are measured and averaged in short periods
 //! when the DC bias is stepped back to zero") and recorded against the bias of the preceding
 //! on-state, one row of a [`BiasSpectroscopy`] per read.
@@ -22,7 +23,7 @@ use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
 use crate::data::esm::{BiasSpectroscopy, EsmSource, PulseState, SpectroscopyRead};
 use crate::esm::loops::{LoopMetrics, analyze_loop};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{MeshOptions, TipModel};
+use crate::sim::esm::tip_model::{Integrator, MeshOptions, State, TipModel, TipModelError, Tolerance};
 use crate::sim::esm::waveform::{SpectroscopyConfig, Waveform};
 
 /// Settings of the spectroscopy experiment.
@@ -53,6 +54,13 @@ pub struct SpectroscopySettings {
     /// `grain_boundary_period_s` (None: not run).
     pub grain_boundary_c0: Option<[f64; 2]>,
     pub grain_boundary_period_s: f64,
+    /// Local-error tolerance of the carried adaptive BDF2 [`Integrator`] (one per period run, restarting at
+    /// every state's bias change; default [`Tolerance::EXPERIMENTS`]); None: graded BDF1
+    /// [`TipModel::advance`] per state. On one 35-pulse cycle at P = 0.5 s (ceria, ±2 V, coarse) the
+    /// default's off-state reads are within 2.5e-3 of the largest amplitude of a 100× tighter reference,
+    /// per-state `advance` within 1.4e-2; the default three-period run takes the same time with either
+    /// (311 s, 2026-12-04).
+    pub time_tolerance: Option<Tolerance>,
 }
 
 impl Default for SpectroscopySettings {
@@ -68,6 +76,7 @@ impl Default for SpectroscopySettings {
             read_on_state: false,
             grain_boundary_c0: None,
             grain_boundary_period_s: 2.0,
+            time_tolerance: Some(Tolerance::EXPERIMENTS),
         }
     }
 }
@@ -165,26 +174,26 @@ pub fn run_period(
     data.metadata.set_number("baseline_concentration", params.baseline_concentration, None);
     data.metadata.set_number("diffusion_time", model.time_unit_s(), Some("s"));
     let reader = Reader::new(params, *model.options());
-    let mut state = model.equilibrium_state();
+    let mut stepper = Stepper::new(model, settings.time_tolerance)?;
     let total = w.steps.len();
     let m = settings.reads_per_state;
     for (k, (step, win)) in w.steps.iter().zip(&windows).enumerate() {
         let read = step.state == PulseState::Off || settings.read_on_state;
         if !read {
-            state = model.advance(&state, step.bias_v, step.duration_s)?;
+            stepper.advance(step.bias_v, step.duration_s)?;
         } else {
             let window = step.duration_s * settings.read_fraction;
             let sub = window / f64::from(m);
             let (mut a, mut ph, mut t) = (0.0, 0.0, 0.0);
             for _ in 0..m {
-                state = model.advance(&state, step.bias_v, sub)?;
-                let r = reader.read(model, &state, step.bias_v, params.ac_frequency_hz)?;
+                let state = stepper.advance(step.bias_v, sub)?;
+                let r = reader.read(model, state, step.bias_v, params.ac_frequency_hz)?;
                 a += r.amplitude_m;
                 ph += r.phase_deg;
                 t += state.time_s;
             }
             if step.duration_s - window > 1e-9 * step.duration_s {
-                state = model.advance(&state, step.bias_v, step.duration_s - window)?;
+                stepper.advance(step.bias_v, step.duration_s - window)?;
             }
             let mf = f64::from(m);
             data.push(SpectroscopyRead {
@@ -220,6 +229,31 @@ pub fn run_period(
         loops,
         opening_m,
     })
+}
+
+/// The DC stepping of one period run: the carried [`Integrator`] or per-state graded BDF1.
+enum Stepper<'a> {
+    Carried(Integrator<'a>),
+    PerState(&'a TipModel, State),
+}
+
+impl<'a> Stepper<'a> {
+    fn new(model: &'a TipModel, tolerance: Option<Tolerance>) -> Result<Stepper<'a>, TipModelError> {
+        Ok(match tolerance {
+            Some(tol) => Stepper::Carried(Integrator::new(model, model.equilibrium_state(), tol)?),
+            None => Stepper::PerState(model, model.equilibrium_state()),
+        })
+    }
+
+    fn advance(&mut self, bias_v: f64, duration_s: f64) -> Result<&State, TipModelError> {
+        match self {
+            Stepper::Carried(i) => i.advance(bias_v, duration_s),
+            Stepper::PerState(model, state) => {
+                *state = model.advance(state, bias_v, duration_s)?;
+                Ok(state)
+            }
+        }
+    }
 }
 
 /// Fig. 5(c): the same waveform at period `period_s` on a grain (c₀ = `c0[0]`) and on a grain

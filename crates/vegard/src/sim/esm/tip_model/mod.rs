@@ -130,13 +130,13 @@
 //! direction for ‖G‖, so this is not a proof of global convergence (2 of the 50 hard single steps of
 //! `hard_step_benchmark` need step reduction); the forward-difference Jacobian–vector product limits the
 //! linear rate near the rounding floor to ~1e-7.
-//! (3) [`TipModel::advance`] is graded BDF1 without error control; the experiments use the carried
-//! adaptive BDF2 [`Integrator`] (integrator.rs: restarts only at a bias change, node-RMS error relative to
-//! min(c, 1 − c)). [`TipModel::advance_adaptive`] keeps its own loop; its error estimate is
-//! absolute in c (not in the logit: it does not control 1 − c ≪ tol at strong accumulation; where c rounds
-//! to 1 in f64, e.g. at −3 V, c̃ = 1 and every step falls back to BDF1), its first
-//! step is BDF1 with a fixed Δt₀, and the accuracy gain over graded BDF1 measured so far is ≈ 1.3–2.4× in
-//! steps at equal accuracy.
+//! (3) [`TipModel::advance`] is graded BDF1 without error control; the relaxation, the spectroscopy and the
+//! frequency sweep's DC settle use the carried adaptive BDF2 [`Integrator`] (integrator.rs: restarts only
+//! at a bias change, node-RMS error relative to min(c, 1 − c)). [`TipModel::advance_adaptive`] is a fresh
+//! integrator with an absolute tolerance and the max norm; an absolute tolerance in c does not control
+//! 1 − c ≪ tol at strong accumulation (where c rounds to 1 in f64, e.g. at −3 V, c̃ = 1 and every step
+//! falls back to BDF1), and its gain over graded BDF1 on a 0.3 V pulse is ≈ 1.3–2.4× in steps at equal
+//! accuracy.
 //! (4) [`TipModel::ac_response`] linearises in the logit (small_signal.rs), so it accepts any state the
 //! stepper produces (|η| ≤ [`LOGIT_MAX`]); its Jacobians are central differences (≈ 1e-10 relative).
 
@@ -156,7 +156,7 @@ mod integrator;
 mod small_signal;
 mod transport;
 
-pub use integrator::{Integrator, Tolerance};
+pub use integrator::{ErrorNorm, Integrator, Tolerance};
 pub use small_signal::{AC_GMRES_MAX_ITER, AC_GMRES_TOL, AcAdjoint, AcResponse};
 
 /// Convergence tolerance of the staggered (Picard) coupling: max |c^{k+1} − c^k| (c dimensionless).
@@ -238,6 +238,10 @@ pub enum TipModelError {
     OutOfRange { node: usize, value: f64, r_l: f64, z_l: f64 },
     #[error("staggered coupling did not converge in {iterations} iterations (last max |Δc| = {last_change})")]
     NotConverged { iterations: usize, last_change: f64 },
+    #[error(
+        "adaptive time step fell to {step_s:e} s at t = {time_s} s without meeting the local error tolerance (the state changes faster than the integrator can follow: check the bias and the tolerance)"
+    )]
+    StepTooSmall { time_s: f64, step_s: f64 },
 }
 
 /// Mesh and contact options, lengths in units of the tip radius L.
@@ -431,6 +435,12 @@ pub struct TipModel {
     krylov_iterations: AtomicUsize,
     /// Line searches that ended without sufficient decrease (for benchmarks and tests).
     line_search_fallbacks: AtomicUsize,
+    /// Nonlinear iterations (Picard and Newton, converged or not) of all steps so far (diagnostics).
+    nonlinear_iterations: AtomicUsize,
+    /// Step solves attempted (BDF1 and BDF2, converged or not) so far (diagnostics).
+    step_solves: AtomicUsize,
+    /// Symbolic analyses of the small-signal preconditioners, reused across reads (small_signal.rs).
+    ac_analyses: small_signal::AnalysisCache,
 }
 
 impl TipModel {
@@ -507,6 +517,9 @@ impl TipModel {
             origin,
             krylov_iterations: AtomicUsize::new(0),
             line_search_fallbacks: AtomicUsize::new(0),
+            nonlinear_iterations: AtomicUsize::new(0),
+            step_solves: AtomicUsize::new(0),
+            ac_analyses: Default::default(),
         })
     }
 
@@ -520,6 +533,17 @@ impl TipModel {
     /// sufficient decrease of the residual norm (module doc).
     pub fn line_search_fallbacks(&self) -> usize {
         self.line_search_fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// Nonlinear iterations (concentration-form Picard and logit Newton, converged or not) of all step solves
+    /// so far (for profiling the time stepping).
+    pub fn nonlinear_iterations(&self) -> usize {
+        self.nonlinear_iterations.load(Ordering::Relaxed)
+    }
+
+    /// Step solves (BDF1 and BDF2 attempts, converged or not) so far (for profiling the time stepping).
+    pub fn step_solves(&self) -> usize {
+        self.step_solves.load(Ordering::Relaxed)
     }
 
     pub fn mesh(&self) -> &Mesh {
@@ -666,14 +690,15 @@ impl TipModel {
         Ok((self.step(state, bias_v, dt_s)?, false))
     }
 
-    /// Integrate over `duration_s` at constant bias `bias_v` with adaptive variable-step BDF2 (module doc):
-    /// one BDF1 step of Δt₀ = min(duration/64, 10⁻³ L²/D)/8, then BDF2 steps ([`Self::step_bdf2`]) whose
-    /// local error is estimated from the third divided difference of c over the last four time levels,
-    /// e ≈ Δt³ (1 + ω)²/(6ω(1 + 2ω)) |c‴| (the local truncation error of variable-step BDF2 divided by α;
-    /// 2/9 Δt³ |c‴| at ω = 1). A step with max_i e_i > `tol` (absolute, in c) is redone shorter; the next step
-    /// is Δt·min(2, max(0.2, 0.9 (tol/e)^{1/3})), ratio ≤ [`BDF2_MAX_RATIO`]. The second step and steps that
-    /// fell back to BDF1 (positivity, [`Self::step_bdf2`]) are accepted without an estimate. Returns the end
-    /// state and the step counts.
+    /// Integrate over `duration_s` at constant bias `bias_v` with adaptive variable-step BDF2: a fresh
+    /// [`Integrator`] (one BDF1 step of Δt₀ = min(duration/64, 10⁻³ L²/D)/8, then BDF2 steps
+    /// ([`Self::step_bdf2`]) whose local error is estimated from the third divided difference of c over the
+    /// last four time levels, e ≈ Δt³ (1 + ω)²/(6ω(1 + 2ω)) |c‴|, the local truncation error of
+    /// variable-step BDF2 divided by α; 2/9 Δt³ |c‴| at ω = 1) with an absolute tolerance `tol` in c and the
+    /// max norm over the nodes ([`ErrorNorm::Max`]): a step with max_i e_i > `tol` is redone shorter; the
+    /// next step is Δt·min(2, max(0.2, 0.9 (tol/e)^{1/3})), ratio ≤ [`BDF2_MAX_RATIO`]. Steps that fell back
+    /// to BDF1 (positivity, [`Self::step_bdf2`]) are controlled with the BDF1 estimate. Returns the end state
+    /// and the step counts.
     pub fn advance_adaptive(
         &self,
         state: &State,
@@ -681,64 +706,13 @@ impl TipModel {
         duration_s: f64,
         tol: f64,
     ) -> Result<(State, AdaptiveStats), TipModelError> {
-        if !(duration_s > 0.0 && duration_s.is_finite()) {
-            return Err(TipModelError::Input { name: "duration_s", value: duration_s, expected: "finite and > 0" });
-        }
         if !(tol > 0.0 && tol.is_finite()) {
             return Err(TipModelError::Input { name: "tol", value: tol, expected: "finite and > 0 (in c)" });
         }
-        let end = state.time_s + duration_s;
-        let close = 1e-12 * duration_s;
-        let mut stats = AdaptiveStats::default();
-        let dt0 = (duration_s / 64.0).min(1e-3 * self.time_unit_s()) / 8.0;
-        // History: the last (up to) three accepted states, newest last.
-        let mut levels: Vec<State> = vec![state.clone()];
-        levels.push(self.step(state, bias_v, dt0.min(duration_s))?);
-        stats.accepted += 1;
-        stats.bdf1 += 1;
-        let mut dt = dt0;
-        while levels.last().is_some_and(|s| s.time_s < end - close) {
-            let k = levels.len();
-            let (prev, cur) = (&levels[k - 2], &levels[k - 1]);
-            let dt_prev = cur.time_s - prev.time_s;
-            let mut this = dt.min(0.999 * BDF2_MAX_RATIO * dt_prev);
-            let remaining = end - cur.time_s;
-            if remaining < 1.2 * this {
-                // Land on the end; split the rest in two where one step would exceed the ratio bound.
-                this = if remaining <= 0.999 * BDF2_MAX_RATIO * dt_prev { remaining } else { 0.5 * remaining };
-            }
-            let (next, was_bdf2) = self.step_bdf2(prev, cur, bias_v, this)?;
-            if was_bdf2 && k >= 3 {
-                // Third divided difference over (t_{n−2}, t_{n−1}, t_n, t_{n+1}); c‴ ≈ 6 f[…].
-                let t = [levels[k - 3].time_s, prev.time_s, cur.time_s, next.time_s];
-                let cs = [&levels[k - 3].c, &prev.c, &cur.c, &next.c];
-                let omega = this / dt_prev;
-                let constant = this.powi(3) * (1.0 + omega).powi(2) / (6.0 * omega * (1.0 + 2.0 * omega));
-                let third = |i: usize| {
-                    let d1: [f64; 3] = std::array::from_fn(|j| (cs[j + 1][i] - cs[j][i]) / (t[j + 1] - t[j]));
-                    let d2: [f64; 2] = std::array::from_fn(|j| (d1[j + 1] - d1[j]) / (t[j + 2] - t[j]));
-                    (d2[1] - d2[0]) / (t[3] - t[0])
-                };
-                let err = (0..next.c.len()).map(|i| constant * 6.0 * third(i).abs()).fold(0.0f64, f64::max);
-                let factor = (0.9 * (tol / err.max(1e-300)).cbrt()).clamp(0.2, 2.0);
-                if err > tol {
-                    stats.rejected += 1;
-                    dt = this * factor.min(0.9);
-                    continue;
-                }
-                dt = this * factor;
-            } else if !was_bdf2 {
-                stats.bdf1 += 1;
-            }
-            stats.accepted += 1;
-            levels.push(next);
-            if levels.len() > 3 {
-                levels.remove(0);
-            }
-        }
-        let mut out = levels.pop().unwrap_or_else(|| state.clone());
-        out.time_s = end;
-        Ok((out, stats))
+        let mut integrator = self.integrator(state.clone(), Tolerance::absolute(tol))?.with_norm(ErrorNorm::Max);
+        integrator.advance(bias_v, duration_s)?;
+        let stats = integrator.stats();
+        Ok((integrator.into_state(), stats))
     }
 
     /// One backward-Euler step of length `dt_s` under the tip bias `bias_v`, the transport–stress coupling
@@ -793,6 +767,25 @@ impl TipModel {
     /// written as a BDF1 step (module doc, [`Self::step_bdf2`]) from the effective old state c̃ = `bdf2.0`
     /// over Δt/α, α = `bdf2.1`.
     fn step_general(
+        &self,
+        state: &State,
+        bdf2: Option<(&[f64], f64)>,
+        bias_v: f64,
+        dt_s: f64,
+    ) -> Result<(State, usize, Vec<f64>), TipModelError> {
+        let out = self.solve_step(state, bdf2, bias_v, dt_s);
+        self.step_solves.fetch_add(1, Ordering::Relaxed);
+        let iterations = match &out {
+            Ok((_, k, _)) => *k,
+            Err(TipModelError::NotConverged { iterations, .. }) => *iterations,
+            Err(_) => 0,
+        };
+        self.nonlinear_iterations.fetch_add(iterations, Ordering::Relaxed);
+        out
+    }
+
+    /// The body of [`Self::step_general`] (which counts the solves and iterations).
+    fn solve_step(
         &self,
         state: &State,
         bdf2: Option<(&[f64], f64)>,
