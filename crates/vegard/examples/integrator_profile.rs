@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use vegard::sim::esm::params::EsmParams;
-use vegard::sim::esm::tip_model::{MeshOptions, TipModel, Tolerance};
+use vegard::sim::esm::tip_model::{Integrator, MeshOptions, TipModel, Tolerance};
 use vegard::sim::esm::waveform::{RelaxationConfig, Waveform};
 
 fn main() {
@@ -48,50 +48,53 @@ fn main() {
     let mut plain = model.equilibrium_state();
     let t_all = Instant::now();
     let mut start = 0.0;
-    let counters =
-        |m: &TipModel| [m.step_solves(), m.nonlinear_iterations(), m.line_search_fallbacks(), m.krylov_iterations()];
+    // Step counts of the integrator and the model's solver counters, and their change between two snapshots.
+    let snapshot = |m: &TipModel, i: &Integrator| {
+        let s = i.stats();
+        [
+            s.accepted,
+            s.rejected,
+            s.bdf1,
+            m.step_solves(),
+            m.nonlinear_iterations(),
+            m.line_search_fallbacks(),
+            m.krylov_iterations(),
+        ]
+    };
+    let change = |a: [usize; 7], b: [usize; 7]| {
+        let d: Vec<usize> = b.iter().zip(&a).map(|(b, a)| b - a).collect();
+        format!(
+            "accepted {:4} rejected {:3} bdf1 {:4}  solves {:4} iterations {:6} fallbacks {:4} gmres {:6}",
+            d[0], d[1], d[2], d[3], d[4], d[5], d[6]
+        )
+    };
     for (k, step) in w.steps.iter().enumerate() {
-        let t_step = Instant::now();
-        let (s0, c0) = (integrator.stats(), counters(&model));
+        let (t_step, first) = (Instant::now(), snapshot(&model, &integrator));
         for j in 1..=reads {
             let t = start + step.duration_s * f64::from(j) / f64::from(reads);
-            let (s1, c1, t1) = (integrator.stats(), counters(&model), Instant::now());
+            let (t_read, before) = (Instant::now(), snapshot(&model, &integrator));
             if per_read_advance {
                 plain = model.advance(&plain, step.bias_v, t - plain.time_s).expect("advance");
             } else {
                 integrator.advance_to(t, step.bias_v).expect("integrator");
             }
-            let (s2, c2) = (integrator.stats(), counters(&model));
             if !quiet {
                 println!(
-                    "  t̂ {:8.4} {:+.1} V  {:8.3} s  acc {:4} rej {:3} bdf1 {:4}  solves {:4} its {:6} fallbacks {:4} gmres {:6}  planned Δt̂ {}",
+                    "  t̂ {:8.4} {:+.1} V  {:8.3} s  {}  planned Δt̂ {}",
                     t / tau,
                     step.bias_v,
-                    t1.elapsed().as_secs_f64(),
-                    s2.accepted - s1.accepted,
-                    s2.rejected - s1.rejected,
-                    s2.bdf1 - s1.bdf1,
-                    c2[0] - c1[0],
-                    c2[1] - c1[1],
-                    c2[2] - c1[2],
-                    c2[3] - c1[3],
+                    t_read.elapsed().as_secs_f64(),
+                    change(before, snapshot(&model, &integrator)),
                     integrator.planned_step_s().map_or("-".into(), |d| format!("{:.3e}", d / tau)),
                 );
             }
         }
-        let (s2, c2) = (integrator.stats(), counters(&model));
         println!(
-            "step {k} ({:+.1} V, {:.2} L²/D): {:.1} s  accepted {} rejected {} bdf1 {}  solves {} iterations {} fallbacks {} gmres {}",
+            "step {k} ({:+.1} V, {:.2} L²/D): {:.1} s  {}",
             step.bias_v,
             step.duration_s / tau,
             t_step.elapsed().as_secs_f64(),
-            s2.accepted - s0.accepted,
-            s2.rejected - s0.rejected,
-            s2.bdf1 - s0.bdf1,
-            c2[0] - c0[0],
-            c2[1] - c0[1],
-            c2[2] - c0[2],
-            c2[3] - c0[3],
+            change(first, snapshot(&model, &integrator)),
         );
         start += step.duration_s;
     }
