@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::esm::EsmDataError;
 use crate::esm::loops::AnalysisError;
 use crate::sim::esm::params::{EsmParams, ParamError};
-use crate::sim::esm::tip_model::{MeshOptions, State, TipModel, TipModelError};
+use crate::sim::esm::tip_model::{AdaptiveStats, Integrator, MeshOptions, State, TipModel, TipModelError, Tolerance};
 use crate::sim::esm::waveform::WaveformError;
 
 /// Progress callback `(done, total)`; `None` for silence.
@@ -215,6 +215,54 @@ pub fn single_read(params: &EsmParams, mesh: MeshOptions) -> Result<AcRead, Expe
     let model = TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?;
     let state = model.equilibrium_state();
     Ok(ac_read(&model, &state, 0.0, params.ac_frequency_hz)?)
+}
+
+/// The DC stepping of a time-domain experiment: one carried adaptive BDF2 [`Integrator`] for the whole
+/// waveform (it restarts at each bias change), or, without a tolerance, graded BDF1 [`TipModel::advance`]
+/// per interval (the former scheme, kept for comparison: `experiments::stepping_accuracy`).
+pub(crate) enum Stepper<'a> {
+    Carried(Integrator<'a>),
+    PerInterval(&'a TipModel, State),
+}
+
+impl<'a> Stepper<'a> {
+    /// Start at the uniform equilibrium of `model`.
+    pub(crate) fn new(model: &'a TipModel, tolerance: Option<Tolerance>) -> Result<Stepper<'a>, TipModelError> {
+        Ok(match tolerance {
+            Some(tol) => Stepper::Carried(Integrator::new(model, model.equilibrium_state(), tol)?),
+            None => Stepper::PerInterval(model, model.equilibrium_state()),
+        })
+    }
+
+    /// Integrate up to `t_end_s` at `bias_v`; the state there.
+    pub(crate) fn advance_to(&mut self, t_end_s: f64, bias_v: f64) -> Result<&State, TipModelError> {
+        match self {
+            Stepper::Carried(i) => i.advance_to(t_end_s, bias_v),
+            Stepper::PerInterval(model, state) => {
+                *state = model.advance(state, bias_v, t_end_s - state.time_s)?;
+                Ok(state)
+            }
+        }
+    }
+
+    /// Integrate for `duration_s` at `bias_v`; the state at the end.
+    pub(crate) fn advance(&mut self, bias_v: f64, duration_s: f64) -> Result<&State, TipModelError> {
+        match self {
+            Stepper::Carried(i) => i.advance(bias_v, duration_s),
+            Stepper::PerInterval(model, state) => {
+                *state = model.advance(state, bias_v, duration_s)?;
+                Ok(state)
+            }
+        }
+    }
+
+    /// Step counts of the integrator (None: per-interval `advance`).
+    pub(crate) fn stats(&self) -> Option<AdaptiveStats> {
+        match self {
+            Stepper::Carried(i) => Some(i.stats()),
+            Stepper::PerInterval(..) => None,
+        }
+    }
 }
 
 /// Call the progress callback if there is one.

@@ -15,11 +15,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, tick};
 use crate::data::esm::{EsmSource, Relaxation};
 use crate::esm::loops::{RelaxationFit, fit_relaxation_steps};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{AdaptiveStats, Integrator, MeshOptions, TipModel, Tolerance};
+use crate::sim::esm::tip_model::{AdaptiveStats, MeshOptions, TipModel, Tolerance};
 use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
 
 /// Default zero-bias lead-in, in units of the diffusion time L²/D (2 s on the presets, L = 25 nm,
@@ -155,11 +155,9 @@ pub fn run_on(
     data.metadata.set_number("ac_frequency", params.ac_frequency_hz, Some("Hz"));
     let mut phase = Vec::new();
     let reader = Reader::new(params, *model.options());
-    // With a tolerance: one integrator for the whole waveform (it restarts at each of the bias steps and
-    // carries its step size across the reads in between); without: per-read `advance`.
-    let mut integrator =
-        s.time_tolerance.map(|tol| Integrator::new(model, model.equilibrium_state(), tol)).transpose()?;
-    let mut plain = model.equilibrium_state();
+    // One integrator for the whole waveform (it restarts at each of the bias steps and carries its step size
+    // across the reads in between); without a tolerance, per-read `advance`.
+    let mut stepper = Stepper::new(model, s.time_tolerance)?;
     let n = s.reads_per_step;
     let total = w.steps.len() * n as usize;
     let mut done = 0;
@@ -167,13 +165,7 @@ pub fn run_on(
     for step in &w.steps {
         for j in 1..=n {
             let t = start + step.duration_s * f64::from(j) / f64::from(n);
-            let state = match integrator.as_mut() {
-                Some(i) => i.advance_to(t, step.bias_v)?,
-                None => {
-                    plain = model.advance(&plain, step.bias_v, t - plain.time_s)?;
-                    &plain
-                }
-            };
+            let state = stepper.advance_to(t, step.bias_v)?;
             let r = reader.read(model, state, step.bias_v, params.ac_frequency_hz)?;
             data.time_s.push(state.time_s);
             data.amplitude_m.push(r.amplitude_m);
@@ -204,7 +196,7 @@ pub fn run_on(
         tau_hat: data.tau_s.map(|t| t / t_unit),
         effective_length_l: data.tau_s.map(|t| std::f64::consts::PI * (t / t_unit).sqrt()),
         times,
-        time_steps: integrator.map(|i| i.stats()),
+        time_steps: stepper.stats(),
         data,
         steps,
         info: RunInfo::of(model).with_read_mesh(model, *model.options(), params.ac_frequency_hz)?,

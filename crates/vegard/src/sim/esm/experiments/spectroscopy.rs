@@ -19,11 +19,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, Reader, RunInfo, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, tick};
 use crate::data::esm::{BiasSpectroscopy, EsmSource, PulseState, SpectroscopyRead};
 use crate::esm::loops::{LoopMetrics, analyze_loop};
 use crate::sim::esm::params::EsmParams;
-use crate::sim::esm::tip_model::{Integrator, MeshOptions, State, TipModel, TipModelError, Tolerance};
+use crate::sim::esm::tip_model::{MeshOptions, TipModel, Tolerance};
 use crate::sim::esm::waveform::{SpectroscopyConfig, Waveform};
 
 /// Settings of the spectroscopy experiment.
@@ -229,31 +229,6 @@ pub fn run_period(
         loops,
         opening_m,
     })
-}
-
-/// The DC stepping of one period run: the carried [`Integrator`] or per-state graded BDF1.
-enum Stepper<'a> {
-    Carried(Integrator<'a>),
-    PerState(&'a TipModel, State),
-}
-
-impl<'a> Stepper<'a> {
-    fn new(model: &'a TipModel, tolerance: Option<Tolerance>) -> Result<Stepper<'a>, TipModelError> {
-        Ok(match tolerance {
-            Some(tol) => Stepper::Carried(Integrator::new(model, model.equilibrium_state(), tol)?),
-            None => Stepper::PerState(model, model.equilibrium_state()),
-        })
-    }
-
-    fn advance(&mut self, bias_v: f64, duration_s: f64) -> Result<&State, TipModelError> {
-        match self {
-            Stepper::Carried(i) => i.advance(bias_v, duration_s),
-            Stepper::PerState(model, state) => {
-                *state = model.advance(state, bias_v, duration_s)?;
-                Ok(state)
-            }
-        }
-    }
 }
 
 /// Fig. 5(c): the same waveform at period `period_s` on a grain (c₀ = `c0[0]`) and on a grain

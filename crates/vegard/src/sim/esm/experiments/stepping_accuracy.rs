@@ -1,16 +1,14 @@
 //! Time-stepping accuracy of the virtual experiments: the reads of the relaxation
 //! waveforms with the carried [`Integrator`] at [`Tolerance::EXPERIMENTS`] against a tightly stepped
-//! reference, and against the per-read [`TipModel::advance`] the experiments used before (crate-internal
-//! test: the old scheme needs the crate's [`Reader`]).
+//! reference, and against the per-read / per-state [`TipModel::advance`] the experiments used before
+//! (`time_tolerance: None`).
 
 use std::time::Instant;
 
-use super::Reader;
 use super::relaxation::{self, RelaxationSettings};
 use super::spectroscopy::{self, SpectroscopySettings};
 use crate::sim::esm::params::EsmParams;
 use crate::sim::esm::tip_model::{MeshOptions, TipModel, Tolerance};
-use crate::sim::esm::waveform::{RelaxationConfig, Waveform};
 
 /// The tight reference tolerance: 100 × below [`Tolerance::EXPERIMENTS`].
 const REFERENCE: Tolerance = Tolerance { absolute: 1e-6, relative: 1e-5 };
@@ -26,31 +24,6 @@ fn short_relaxation(tau_d: f64, tolerance: Tolerance) -> RelaxationSettings {
         reads_per_step: 5,
         time_tolerance: Some(tolerance),
     }
-}
-
-/// The amplitudes of `settings` read as the experiment did before the integrator: [`TipModel::advance`]
-/// (graded BDF1 restarting small) once per read interval.
-fn relaxation_per_read_advance(model: &TipModel, settings: &RelaxationSettings) -> Vec<f64> {
-    let t = settings.times(model.time_unit_s());
-    let w = Waveform::relaxation(&RelaxationConfig {
-        amplitude_v: settings.amplitude_v,
-        lead_s: t.lead_s,
-        hold_s: t.hold_s,
-        relax_s: t.relax_s,
-        ac: None,
-    })
-    .unwrap();
-    let reader = Reader::new(model.params(), *model.options());
-    let mut state = model.equilibrium_state();
-    let mut out = Vec::new();
-    for step in &w.steps {
-        let sub = step.duration_s / f64::from(settings.reads_per_step);
-        for _ in 0..settings.reads_per_step {
-            state = model.advance(&state, step.bias_v, sub).unwrap();
-            out.push(reader.read(model, &state, step.bias_v, model.params().ac_frequency_hz).unwrap().amplitude_m);
-        }
-    }
-    out
 }
 
 /// Largest relative difference of two read series, relative to the largest |amplitude| of `reference`.
@@ -74,13 +47,14 @@ fn relaxation_reads_match_a_tight_reference() {
     let p = EsmParams::lifepo4();
     let model = TipModel::new(&p, MeshOptions::coarse()).unwrap();
     let tau_d = model.time_unit_s();
-    let run = |tol: Tolerance| {
-        let r = relaxation::run_on(&model, &short_relaxation(tau_d, tol), None).unwrap();
-        r.data.amplitude_m
+    let run = |tol: Option<Tolerance>| {
+        let settings = RelaxationSettings { time_tolerance: tol, ..short_relaxation(tau_d, Tolerance::EXPERIMENTS) };
+        relaxation::run_on(&model, &settings, None).unwrap().data.amplitude_m
     };
-    let reference = run(REFERENCE);
+    let reference = run(Some(REFERENCE));
     let t_ref = t0.elapsed();
-    let old = relaxation_per_read_advance(&model, &short_relaxation(tau_d, Tolerance::EXPERIMENTS));
+    // The former scheme: per-read graded BDF1 `advance` (no tolerance).
+    let old = run(None);
     let e_old = max_relative(&old, &reference);
     let mut errors = Vec::new();
     for scale in [10.0, 1.0] {
@@ -89,7 +63,7 @@ fn relaxation_reads_match_a_tight_reference() {
             relative: Tolerance::EXPERIMENTS.relative * scale,
         };
         let t = Instant::now();
-        let e = max_relative(&run(tol), &reference);
+        let e = max_relative(&run(Some(tol)), &reference);
         println!("tolerance {tol:?}: max relative read error {e:.2e} ({:.1?})", t.elapsed());
         errors.push(e);
     }

@@ -321,9 +321,10 @@ impl TipModel {
 /// The symbolic LU analyses (fill-reducing ordering and elimination structure) of the small-signal
 /// preconditioners of one model, kept across reads. **Why:** every read factors a matrix of the same few
 /// patterns (per mesh: static or dynamic, forward or transposed), and the analysis (COLAMD ordering) cost
-/// as much as the numeric factorisation (perf, 2026-12-04: ~11 % of a relaxation run). A pattern is
-/// reused only if it is identical (column pointers and row indices), so a state whose linearisation drops
-/// an exact zero gets its own analysis instead of a wrong one.
+/// as much as the numeric factorisation (perf, 2026-12-04: ~11 % of a relaxation run). An analysis is
+/// reused only for an identical pattern (column pointers and row indices compared), so a matrix of another
+/// pattern can never be factored with a wrong analysis; the linearisation keeps exact zeros, so the patterns
+/// depend on the mesh only.
 #[derive(Debug, Default)]
 pub(super) struct AnalysisCache {
     entries: Mutex<Vec<CachedAnalysis>>,
