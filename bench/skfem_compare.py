@@ -13,7 +13,7 @@ the same r-weighted weak forms with skfem, solves them with scipy's spsolve, tim
 --repeat, in this process, after imports) and compares the solutions node by node.
 
 Problems (weak forms per radian, weight r; see crates/vegard/src/sim/fem/{scalar,elasticity}.rs):
-  (a) axisymmetric isotropic elasticity with a Vegard eigenstrain e* = (Omega c_max / 3)(c - c0) (seed 000
+  (a) axisymmetric isotropic elasticity with a Vegard eigenstrain e* = (Omega c_max / 3)(c - c0) (Eshghinejad et al. 2017
       Eq. 4), strains (du_r/dr, du_z/dz, u_r/r, du_r/dz + du_z/dr), K = int B^T D B r, load
       int 3 K_b e* (dv_r/dr + dv_z/dz + v_r/r) r; bottom u_z = 0, side u_r = 0, axis u_r = 0, top free;
   (b) one backward-Euler diffusion step (M/dt + K) c = M c^n / dt, M = int u v r, K = int grad u . grad v r,

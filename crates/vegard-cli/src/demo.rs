@@ -4,7 +4,7 @@
 //!    fitted as JPK's Data Processing software does (reference E = 233.1 kPa) and with
 //!    nanite's full-range defaults (reference E = 14 741.96 Pa).
 //! 2. A synthetic SEI-like PeakForce-QNM force volume with known truth (three phases, as
-//!    the stiffness populations of seed 004), analysed with DMT on the retract between 30 %
+//!    the stiffness populations of Wolff & Hausen 2023), analysed with DMT on the retract between 30 %
 //!    and 90 % of the force range, mapped, histogrammed and compared with the truth.
 
 use std::path::PathBuf;

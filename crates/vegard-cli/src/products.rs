@@ -312,7 +312,7 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
             );
             let range = h.values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
                 - h.values.iter().copied().fold(f64::INFINITY, f64::min);
-            // Seed 004 bins stiffness in 20 MPa steps; use that when it gives a readable histogram.
+            // Wolff & Hausen 2023 bins stiffness in 20 MPa steps; use that when it gives a readable histogram.
             if range > 100e6 && range < 20e9 {
                 h.bin_width = Some(20e6);
             }

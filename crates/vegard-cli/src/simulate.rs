@@ -1,6 +1,6 @@
 //! `vegard simulate esm --preset ceria|lifepo4 --experiment KIND --json OUT [--nsid OUT.h5]
 //! [--set KEY=VALUE ...] [--config esm.toml] [--out DIR] [--mesh coarse|default]`: the virtual ESM experiments of
-//! seed 000 (`vegard::sim::esm::experiments`), written in the shared ESM data model.
+//! Eshghinejad et al. 2017 (`vegard::sim::esm::experiments`), written in the shared ESM data model.
 //!
 //! The JSON holds `experiment`, `preset`, `mesh`, `params` (every model parameter, SI), `settings`
 //! (the experiment's), `data` (a list of `data::esm::EsmData`, tagged by `kind`: the same records a
@@ -36,13 +36,13 @@ pub struct Args {
 
 #[derive(clap::Subcommand)]
 pub enum Kind {
-    /// Virtual ESM experiments of seed 000 on the coupled tip model.
+    /// Virtual ESM experiments of Eshghinejad et al. 2017 on the coupled tip model.
     Esm(Box<EsmArgs>),
 }
 
 #[derive(clap::Args, Default)]
 pub struct EsmArgs {
-    /// Material preset (Table 1 of seed 000): ceria or lifepo4 (default lifepo4).
+    /// Material preset (Table 1 of Eshghinejad et al. 2017): ceria or lifepo4 (default lifepo4).
     #[arg(long)]
     pub preset: Option<String>,
     /// amplitude | sweep | frequency | spectroscopy | relaxation | mapping.
@@ -268,7 +268,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             let c = &r.concentration;
             figures.push((
                 "amplitude_vs_c0.png".into(),
-                "ESM amplitude versus uniform baseline concentration c₀ (seed 000 Fig. 3a)".into(),
+                "ESM amplitude versus uniform baseline concentration c₀ (Eshghinejad et al. 2017, Fig. 3a)".into(),
                 plot(
                     "ESM amplitude vs c₀",
                     ("Baseline concentration c₀", ""),
@@ -280,7 +280,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             figures.push((
                 "amplitude_vs_d_hat.png".into(),
                 format!(
-                    "ESM amplitude versus normalised diffusivity D̂ = D/(ωL²) at {} Hz (seed 000 Fig. 3b)",
+                    "ESM amplitude versus normalised diffusivity D̂ = D/(ωL²) at {} Hz (Eshghinejad et al. 2017, Fig. 3b)",
                     d.frequency_hz
                 ),
                 plot(
@@ -312,7 +312,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             let lw: Vec<f64> = r.omega_hat.iter().map(|w| w.log10()).collect();
             figures.push((
                 "amplitude_vs_frequency.png".into(),
-                "ESM amplitude versus dimensionless frequency ωL²/D (seed 001 Fig. 1b)".into(),
+                "ESM amplitude versus dimensionless frequency ωL²/D (Hausen & Balke 2024, Fig. 1b)".into(),
                 plot(
                     "ESM amplitude vs frequency",
                     ("log₁₀ ωL²/D", ""),
@@ -345,7 +345,10 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             for run in &r.runs {
                 figures.push((
                     format!("loops_p{}s.png", run.period_s),
-                    format!("Off-state ESM amplitude versus DC bias, P = {} s (seed 000 Fig. 4c)", run.period_s),
+                    format!(
+                        "Off-state ESM amplitude versus DC bias, P = {} s (Eshghinejad et al. 2017, Fig. 4c)",
+                        run.period_s
+                    ),
                     plot(
                         &format!("ESM loops, P = {} s", run.period_s),
                         ("DC bias", "V"),
@@ -365,7 +368,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             if o.period_s.len() > 1 {
                 figures.push((
                     "opening_vs_period.png".into(),
-                    "Loop opening (difference of the branches at zero bias) versus period (seed 000 Fig. 4d)".into(),
+                    "Loop opening (difference of the branches at zero bias) versus period (Eshghinejad et al. 2017, Fig. 4d)".into(),
                     plot(
                         "Loop opening vs period",
                         ("Period P", "s"),
@@ -389,7 +392,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
                 }
                 figures.push((
                     "grain_boundary_loops.png".into(),
-                    "Grain versus grain-boundary loops, last cycle (seed 000 Fig. 5c)".into(),
+                    "Grain versus grain-boundary loops, last cycle (Eshghinejad et al. 2017, Fig. 5c)".into(),
                     plot("Grain vs grain boundary", ("DC bias", "V"), ("Off-state ESM amplitude", "m"), series)?,
                 ));
             }
@@ -401,7 +404,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             let d = &r.data;
             figures.push((
                 "amplitude_vs_time.png".into(),
-                "ESM amplitude versus time under the stepwise DC bias (seed 000 Fig. 6b)".into(),
+                "ESM amplitude versus time under the stepwise DC bias (Eshghinejad et al. 2017, Fig. 6b)".into(),
                 plot(
                     "ESM relaxation",
                     ("Time", "s"),
@@ -411,7 +414,7 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             ));
             figures.push((
                 "bias_vs_time.png".into(),
-                "Applied DC bias versus time (the right axis of seed 000 Fig. 6)".into(),
+                "Applied DC bias versus time (the right axis of Eshghinejad et al. 2017, Fig. 6)".into(),
                 plot(
                     "Applied DC bias",
                     ("Time", "s"),
@@ -438,12 +441,13 @@ fn run_experiment(s: &Setup, progress: &dyn Fn(usize, usize)) -> Result<Outcome>
             };
             figures.push((
                 "esm_amplitude_map.png".into(),
-                "Simulated ESM amplitude over a grain-boundary triple junction (seed 000 Fig. 2d)".into(),
+                "Simulated ESM amplitude over a grain-boundary triple junction (Eshghinejad et al. 2017, Fig. 2d)"
+                    .into(),
                 map_png(&r.map.amplitude, &style("ESM amplitude", "ESM amplitude"))?,
             ));
             figures.push((
                 "baseline_c0_map.png".into(),
-                "Baseline concentration c₀ of the triple junction (seed 000 Fig. 2c)".into(),
+                "Baseline concentration c₀ of the triple junction (Eshghinejad et al. 2017, Fig. 2c)".into(),
                 map_png(&r.c0, &style("Baseline concentration", "c₀"))?,
             ));
             lines.push(format!(

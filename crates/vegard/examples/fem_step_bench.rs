@@ -9,7 +9,7 @@
 //! h_max 1 L) with the given h_min. The problems use only library functions:
 //!
 //! (a) elasticity: `elasticity::stiffness` + `elasticity::eigenstrain_load` with the Vegard eigenstrain
-//!     e* = (Ω c_max/3)(c − c₀) from a nodal concentration c (seed 000 Eq. 4), supports as in the tip model
+//!     e* = (Ω c_max/3)(c − c₀) from a nodal concentration c (Eshghinejad et al. 2017, Eq. 4), supports as in the tip model
 //!     (bottom u_z = 0, side u_r = 0, axis u_r = 0, top traction-free), solved by `system::Constrained`
 //!     (elimination) with sparse LU (`MatrixKind::General`, what scipy's spsolve does) and, separately, with
 //!     sparse Cholesky (`MatrixKind::Spd`, what the tip model uses);

@@ -1,4 +1,4 @@
-//! Profile of the carried adaptive BDF2 [`Integrator`] on the relaxation waveform (seed 000 Fig. 6): per read
+//! Profile of the carried adaptive BDF2 [`Integrator`] on the relaxation waveform (Eshghinejad et al. 2017, Fig. 6): per read
 //! interval, the wall time, accepted / rejected / BDF1 steps, step solves, nonlinear iterations, line-search
 //! fallbacks, GMRES iterations and the planned step; per waveform step the totals. No AC reads (they cost the
 //! same with every stepping scheme), only the DC stepping.

@@ -1,4 +1,4 @@
-//! The reproducibility record: every product says how it was made (seed 002 §7 asks for
+//! The reproducibility record: every product says how it was made (Russell et al. 2025, §7 asks for
 //! model, tip radius, spring constant, InvOLS, fit window and software to be reported).
 
 use std::io::Read;

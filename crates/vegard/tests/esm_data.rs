@@ -1,4 +1,4 @@
-//! The ESM data model, parameters, waveforms and analyses (issue 3): presets of seed 000
+//! The ESM data model, parameters, waveforms and analyses (issue 3): presets of Eshghinejad et al. 2017
 //! Table 1, `--set` overrides, the 35-pulse waveform of the Methods, loops with a known opening,
 //! relaxations with a known τ under noise, cross-over frequencies, and JSON round trips.
 
@@ -114,7 +114,7 @@ fn override_errors_are_clear() {
 
 #[test]
 fn pulse_durations_of_the_methods() {
-    // Seed 000 Methods: "Each period for P=0.5, 2 and 5 s contains 35 short pulses with equal
+    // Eshghinejad et al. 2017, Methods: "Each period for P=0.5, 2 and 5 s contains 35 short pulses with equal
     // durations for off-and on-states, resulting in pulse durations of 7.1 ms, 28.6 ms, and
     // 71.4 ms": P/70 rounded to 0.1 ms.
     for (period, ms) in [(0.5, 7.1), (2.0, 28.6), (5.0, 71.4)] {
@@ -235,7 +235,7 @@ fn synthetic_spectroscopy(
 
 #[test]
 fn loop_with_known_opening_and_area() {
-    // Amplitude falls with bias (seed 000 Fig. 4b: higher under negative bias); the branches
+    // Amplitude falls with bias (Eshghinejad et al. 2017, Fig. 4b: higher under negative bias); the branches
     // separate by h(1 − V²/Vm²): opening h at 0 V, closed at the turning points ±Vm, area
     // ∫ h(1 − V²/Vm²) dV = 4 h Vm / 3.
     let cfg = SpectroscopyConfig { amplitude_v: 10.0, ..Default::default() };

@@ -1,4 +1,4 @@
-//! The virtual ESM experiments of seed 000 (Figs. 3–6) and seed 001 Fig. 1b on the coupled tip
+//! The virtual ESM experiments of Eshghinejad et al. 2017 (Figs. 3–6) and Hausen & Balke 2024, Fig. 1b on the coupled tip
 //! model: physics checks on small, fast cases (coarse mesh, DC biases ≤ 0.1 V). The seed-scale
 //! run is `#[ignore]`d: `cargo test --release -p vegard --test esm_experiments -- --ignored`.
 
@@ -74,7 +74,7 @@ fn normalised_diffusivity_is_inverse_normalised_frequency() {
     }
 }
 
-/// Seed 001 Fig. 1b: the amplitude falls from its low-frequency plateau as ωL²/D grows and
+/// Hausen & Balke 2024, Fig. 1b: the amplitude falls from its low-frequency plateau as ωL²/D grows and
 /// crosses 1/√2 of it inside the sweep; the cross-over lies within two decades of ωL²/D = 1
 /// (the only time scale of the transport problem is L²/D; the tip region of a few L shifts it
 /// by the square of its size in L).
@@ -102,7 +102,7 @@ fn frequency_response_has_crossover_near_diffusion_frequency() {
 
 /// A small-bias version of Fig. 4 (0.1 V, P = L²/D, 14 pulses instead of 35 for speed, 1 cycle): the off-state loop
 /// exists (both branches cover 0 V) and negative pulses leave a higher off-state amplitude than
-/// positive ones (seed 000: negative bias attracts Li⁺ and raises c under the tip).
+/// positive ones (Eshghinejad et al. 2017: negative bias attracts Li⁺ and raises c under the tip).
 #[test]
 fn spectroscopy_off_state_loop_negative_bias_higher() {
     let t = Instant::now();

@@ -1,4 +1,4 @@
-//! Verification of the linear-response ESM mapping (sim::esm::mapping, seed 000 Fig. 2) against direct
+//! Verification of the linear-response ESM mapping (sim::esm::mapping, Eshghinejad et al. 2017, Fig. 2) against direct
 //! axisymmetric small-signal solves, and the triple-junction map. Coarse mesh, LiFePO₄ preset (c̄ = 0.1),
 //! ω̂ = ωL²/D = 1 (diffusion length ≈ L, where the resolution function is non-local). Each test prints the
 //! numbers it checks.
@@ -170,7 +170,7 @@ fn pixel_convolution_matches_radial_integral() {
     assert!(err < 0.02);
 }
 
-/// Seed 000 Fig. 2: 200 × 200 pixels over 80 L, grains c₀ = 0.1, boundaries 0.15 (width 2 L). The boundary
+/// Eshghinejad et al. 2017, Fig. 2: 200 × 200 pixels over 80 L, grains c₀ = 0.1, boundaries 0.15 (width 2 L). The boundary
 /// pixels must read a larger amplitude than the grains (more mobile ions, Eq. 5), and a grain pixel farther
 /// than the kernel support (the sample radius, 10 L) from every boundary reads exactly the uniform response.
 /// Prints the time (dev profile; release numbers in the module doc / report).

@@ -218,7 +218,7 @@ fn high_frequency_asymptote_and_crossover() {
     assert!((lag_hi - 90.0).abs() < 1.0, "high-frequency lag {lag_hi}°, expected 90°");
 }
 
-/// (4) Seed 000 Eq. 5: at small c₀ the response is linear in c₀ (δc ∝ D c₀ ∇·(…)). The drive is
+/// (4) Eshghinejad et al. 2017, Eq. 5: at small c₀ the response is linear in c₀ (δc ∝ D c₀ ∇·(…)). The drive is
 /// −∇·(c₀∇δφ̂), and the corrections are O(c₀) (the 1/(1−c₀) diffusion and the stress feedback θ_max c₀,
 /// θ_max ≈ 9.4), so |u|/c₀ tends to a constant with a deviation that halves with c₀. Checked at ω = 0 and at
 /// ω̂ = 1: ratio of successive differences of |u|/c₀ for c₀ = 0.0025, 0.005, 0.01, 0.02 in [0.4, 0.6], and

@@ -1,4 +1,4 @@
-//! Verification of the coupled ESM tip model (sim::esm::tip_model, seed 000 Eqs. 1–4): conservation,
+//! Verification of the coupled ESM tip model (sim::esm::tip_model, Eshghinejad et al. 2017, Eqs. 1–4): conservation,
 //! zero-flux equilibrium, the unbiased null state, sign and scaling of the response, and relaxation with
 //! τ ∝ L²/D. Each test prints the numbers it checks.
 
@@ -312,7 +312,7 @@ fn c_range(s: &State) -> (f64, f64) {
     (s.c.iter().cloned().fold(f64::MAX, f64::min), s.c.iter().cloned().fold(f64::MIN, f64::max))
 }
 
-/// Seed 000's 1–3 V drives (φ̂ = 39–117 at the contact): the exponentially fitted (EAFE) transport step is an
+/// The 1–3 V drives of Eshghinejad et al. 2017 (φ̂ = 39–117 at the contact): the exponentially fitted (EAFE) transport step is an
 /// M-matrix solve with a positive right-hand side, so c stays > 0 however strong the drift (the Galerkin
 /// version failed from about 0.3 V). Ten steps of Δt̂ = 0.1 on the coarse and the default mesh; the bounds
 /// 0 < c < 1 are exact requirements, not tolerances. Depletion near the tip is nearly complete
@@ -450,7 +450,7 @@ fn amount_error(m: &TipModel, a0: f64, states: &[&State]) -> f64 {
     states.iter().map(|s| ((m.amount(s) - a0) / a0).abs()).fold(0.0, f64::max)
 }
 
-/// Strong accumulation (negative bias, Li⁺ pulled under the tip, c → 1): seed 000's −1 V and −3 V
+/// Strong accumulation (negative bias, Li⁺ pulled under the tip, c → 1): the −1 V and −3 V of Eshghinejad et al. 2017
 /// (φ̂ = −39, −117 at the contact). The step's unknown is the logit η = ln(c/(1−c)), so 0 < c < 1 holds by
 /// construction and 1 − c = 1/(1 + e^η) is reported without cancellation (at −3 V it is far below the f64
 /// spacing next to 1, so `c` itself rounds to 1.0 there and the exact requirement is checked on 1 − c).

@@ -342,7 +342,7 @@ fn cases() -> Vec<Case> {
         Case { key: "pyramid-4", tip: tip_angle(35.0), params: vec![1e6], delta_max: 500e-9, fixed: &[] },
         Case { key: "pyramid-3", tip: tip_angle(25.0), params: vec![3e9], delta_max: 20e-9, fixed: &[] },
         Case { key: "flat-punch", tip: r(1e-6), params: vec![100e3], delta_max: 200e-9, fixed: &[] },
-        // DMT on lithium (seed 004: 2.8 GPa), adhesion fixed to the "measured" pull-off force.
+        // DMT on lithium (Wolff & Hausen 2023: 2.8 GPa), adhesion fixed to the "measured" pull-off force.
         Case { key: "dmt", tip: r(10e-9), params: vec![2.8e9, 2e-9], delta_max: 2e-9, fixed: &["adhesion_force"] },
         // ... or the baseline fixed and the adhesion fitted.
         Case { key: "dmt", tip: r(10e-9), params: vec![2.8e9, 2e-9], delta_max: 2e-9, fixed: &["baseline"] },

@@ -75,7 +75,7 @@ fn cos_mode(f: &Film1d, c: &[f64]) -> f64 {
 
 #[test]
 fn film_relaxation_bdf2_second_order_in_time() {
-    // (b) Seed 000 Eqs. 7–9: cos(πz/h) decays as e^{−Dπ²t/h²}. On a uniform vertex-centred grid
+    // (b) Eshghinejad et al. 2017, Eqs. 7–9: cos(πz/h) decays as e^{−Dπ²t/h²}. On a uniform vertex-centred grid
     // cos(πz_i/h) is an exact eigenvector of the discrete operator with rate
     // λ_h = (4D/Δ²) sin²(πΔ/(2h)), so the time error is isolated exactly.
     let n = 32;
@@ -84,7 +84,7 @@ fn film_relaxation_bdf2_second_order_in_time() {
     let dz = h / n as f64;
     let lam_h = 4.0 * 1e-14 / (dz * dz) * (PI * dz / (2.0 * h)).sin().powi(2);
     let lam = 1e-14 * PI * PI / (h * h);
-    // Space: λ_h/λ − 1 = −(πΔ/h)²/12 + … : second order (seed 000 Eq. 9 is the limit).
+    // Space: λ_h/λ − 1 = −(πΔ/h)²/12 + … : second order (Eshghinejad et al. 2017, Eq. 9 is the limit).
     assert!(((lam_h / lam - 1.0) + (PI / n as f64).powi(2) / 12.0).abs() < 1e-6);
     let t_end = 1.0 / lam; // τ_1
     let c0: Vec<f64> = f.z.iter().map(|z| 0.5 + 0.1 * (PI * z / h).cos()).collect();
@@ -147,7 +147,7 @@ fn film_stress_coupling_gives_d_eff() {
 #[test]
 fn film_equilibrium_under_field_has_uniform_mu() {
     // Closed film with a static potential: the steady state has uniform
-    // μ = RT ln(c/(1−c)) − Ωσ_h + Fzφ (seed 000 Eq. 2). The face-mean field term makes the
+    // μ = RT ln(c/(1−c)) − Ωσ_h + Fzφ (Eshghinejad et al. 2017, Eq. 2). The face-mean field term makes the
     // discrete equilibrium μ-uniform to O(Δ²): spread shrinks 4× per grid doubling
     // (measured 3.46e-5 RT → 8.64e-6 RT, order 2.0).
     let host = Host::lifepo4();

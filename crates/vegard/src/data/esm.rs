@@ -2,19 +2,19 @@
 //! (`sim::esm`) hands to the ESM analyses, in one vocabulary (issue 3: "each experiment outputs
 //! the same data model as measured ESM data").
 //!
-//! - [`BiasSpectroscopy`]: ESM voltage spectroscopy ("hysteresis loops"), seed 000 Fig. 4: a
+//! - [`BiasSpectroscopy`]: ESM voltage spectroscopy ("hysteresis loops"), Eshghinejad et al. 2017, Fig. 4: a
 //!   triangular DC envelope applied as short pulses, the AC response read per pulse, typically in
 //!   the off state (DC stepped back to zero) to minimise electrostatics. One row per read.
-//! - [`Relaxation`]: ESM time spectroscopy, seed 000 Fig. 6: amplitude versus time under a
+//! - [`Relaxation`]: ESM time spectroscopy, Eshghinejad et al. 2017, Fig. 6: amplitude versus time under a
 //!   stepwise DC bias, with the fitted time constant τ (Eq. 8) once analysed.
-//! - [`FrequencyResponse`]: amplitude and phase versus AC frequency (seed 001, Fig. 1b), whose
+//! - [`FrequencyResponse`]: amplitude and phase versus AC frequency (Hausen & Balke 2024, Fig. 1b), whose
 //!   cross-over marks the characteristic diffusion frequency.
-//! - [`EsmMap`]: amplitude (and phase) maps as [`Image`]s (seed 000 Fig. 2).
+//! - [`EsmMap`]: amplitude (and phase) maps as [`Image`]s (Eshghinejad et al. 2017, Fig. 2).
 //!
 //! Columns are parallel vectors (JSON-friendly, one entry per read). Each type carries where it
 //! came from ([`EsmSource`]), a [`Metadata`] table and an optional [`Provenance`].
 //! Amplitudes are surface displacements in m (the intrinsic, SHO-corrected amplitude for
-//! measured data, seed 000 "ESM Amplitude"); phases in degrees.
+//! measured data, Eshghinejad et al. 2017 "ESM Amplitude"); phases in degrees.
 
 use serde::{Deserialize, Serialize};
 
@@ -70,9 +70,9 @@ fn check_finite(field: &'static str, v: &[f64]) -> Result<(), EsmDataError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BiasSpectroscopy {
     pub source: EsmSource,
-    /// Period P of the triangular DC envelope, s (seed 000: 0.5, 2, 5 s).
+    /// Period P of the triangular DC envelope, s (Eshghinejad et al. 2017: 0.5, 2, 5 s).
     pub period_s: f64,
-    /// Pulses per period (seed 000 Methods: 35).
+    /// Pulses per period (Eshghinejad et al. 2017, Methods: 35).
     pub pulses_per_period: u32,
     /// AC drive amplitude, V (None if unknown).
     #[serde(default)]
@@ -226,7 +226,7 @@ impl BiasSpectroscopy {
         out
     }
 
-    /// Every cycle's loop in the off state (the reads seed 000 Fig. 4 plots).
+    /// Every cycle's loop in the off state (the reads Eshghinejad et al. 2017, Fig. 4 plots).
     pub fn off_state_loops(&self) -> Vec<LoopData> {
         self.cycles().into_iter().map(|c| self.loop_data(c, PulseState::Off)).collect()
     }
@@ -365,7 +365,7 @@ impl FrequencyResponse {
     }
 }
 
-/// ESM amplitude (and phase) maps, seed 000 Fig. 2.
+/// ESM amplitude (and phase) maps, Eshghinejad et al. 2017, Fig. 2.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EsmMap {
     pub source: EsmSource,

@@ -1,16 +1,16 @@
 //! Analysis of ESM curves, the same for measured and simulated data (`data::esm`):
 //!
-//! - **Hysteresis loops** (seed 000 Fig. 4–5): split a loop into its forward (bias increasing)
+//! - **Hysteresis loops** (Eshghinejad et al. 2017, Fig. 4–5): split a loop into its forward (bias increasing)
 //!   and reverse (bias decreasing) branches; the *loop opening* is "the difference in amplitudes
-//!   at zero bias" (seed 000, Fig. 4d), here `A_reverse(0) − A_forward(0)` with each branch
+//!   at zero bias" (Eshghinejad et al. 2017, Fig. 4d), here `A_reverse(0) − A_forward(0)` with each branch
 //!   interpolated linearly at 0 V; the *loop area* is `∫ |A_reverse − A_forward| dV` over the
 //!   bias range both branches cover; the zero-bias amplitudes are the remanent values; the
 //!   *coercive* biases are where each branch crosses the mid level `(A_min + A_max)/2` (the
-//!   analogue of the PFM coercive bias; ESM amplitude loops do not switch sign, seed 000).
-//! - **Relaxation** (seed 000 Fig. 6, Eqs. 7–9): fit `A(t) = A∞ + ΔA·exp(−(t − t₀)/τ)` by a
+//!   analogue of the PFM coercive bias; ESM amplitude loops do not switch sign, Eshghinejad et al. 2017).
+//! - **Relaxation** (Eshghinejad et al. 2017, Fig. 6, Eqs. 7–9): fit `A(t) = A∞ + ΔA·exp(−(t − t₀)/τ)` by a
 //!   variable-projection grid search on τ (A∞, ΔA linear) followed by bounded Levenberg–Marquardt
 //!   in (A∞, ΔA, ln τ); with Eq. 9, τ gives D = l²/(π² τ).
-//! - **Cross-over frequency** (seed 001, Fig. 1b): the frequency at which the phase lags the
+//! - **Cross-over frequency** (Hausen & Balke 2024, Fig. 1b): the frequency at which the phase lags the
 //!   lowest-frequency phase by 45°, or at which the amplitude has fallen to 1/√2 of the
 //!   lowest-frequency amplitude. For a first-order (single-τ) response both equal 1/(2πτ).
 
@@ -158,7 +158,7 @@ pub fn split_branches(bias_v: &[f64], amplitude_m: &[f64]) -> Result<(Branch, Br
 /// Figures of merit of one loop.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoopMetrics {
-    /// Loop opening `A_reverse(0) − A_forward(0)`, m (seed 000 Fig. 4d).
+    /// Loop opening `A_reverse(0) − A_forward(0)`, m (Eshghinejad et al. 2017, Fig. 4d).
     pub opening_m: f64,
     /// Remanent amplitude of the forward branch at 0 V, m.
     pub amplitude_at_zero_forward_m: f64,
@@ -242,7 +242,7 @@ pub fn analyze_loop(bias_v: &[f64], amplitude_m: &[f64]) -> Result<LoopMetrics, 
 /// The loop metrics of one cycle (an error for that cycle does not stop the others).
 pub type CycleLoop = (u32, Result<LoopMetrics, AnalysisError>);
 
-/// [`analyze_loop`] for every cycle of the off-state reads of a spectroscopy (seed 000 Fig. 4).
+/// [`analyze_loop`] for every cycle of the off-state reads of a spectroscopy (Eshghinejad et al. 2017, Fig. 4).
 pub fn analyze_spectroscopy(data: &BiasSpectroscopy, state: PulseState) -> Result<Vec<CycleLoop>, AnalysisError> {
     data.validate()?;
     Ok(data
@@ -398,7 +398,7 @@ pub struct StepFit {
     pub fit: Result<RelaxationFit, AnalysisError>,
 }
 
-/// Fit every relaxation of a stepwise measurement (seed 000 Fig. 6): each constant-bias step
+/// Fit every relaxation of a stepwise measurement (Eshghinejad et al. 2017, Fig. 6): each constant-bias step
 /// that follows a step at a different bias is fitted on its own, its time origin at its first
 /// read.
 pub fn fit_relaxation_steps(data: &Relaxation) -> Result<Vec<StepFit>, AnalysisError> {

@@ -6,7 +6,7 @@
 //! (adhesion, peak force, deformation, dissipation) → quality flags.
 //!
 //! Defaults follow nanite for Hertz-type models (tip-position axis, approach segment, force
-//! and tip offsets corrected, full range, baseline free) and seed 004 for `dmt` (retract
+//! and tip offsets corrected, full range, baseline free) and Wolff & Hausen 2023 for `dmt` (retract
 //! segment, window 0.3–0.9 of the force range, adhesion fixed to the measured pull-off).
 
 use rayon::prelude::*;
@@ -583,7 +583,7 @@ fn fit_segment(
     let mut fixed: Vec<String> = Vec::new();
     for (i, p) in spec.params.iter().enumerate() {
         match p.key {
-            // Seed 004 / Bruker: the adhesion is measured (pull-off minimum) and held fixed.
+            // Wolff & Hausen 2023 / Bruker: the adhesion is measured (pull-off minimum) and held fixed.
             "adhesion_force" => {
                 init[i] = r.adhesion_n.max(0.0);
                 fixed.push(p.key.into());

@@ -1,6 +1,6 @@
 //! PeakForce-QNM channels of one curve: peak force, adhesion, deformation, dissipation
-//! and the DMT fit window (seed 004: "the DMT model was fit ... within the boundaries of
-//! 30 %–90 % of the range between maximum and minimum force"; seed 002 §3.1, §4.1).
+//! and the DMT fit window (Wolff & Hausen 2023: "the DMT model was fit ... within the boundaries of
+//! 30 %–90 % of the range between maximum and minimum force"; Russell et al. 2025, §3.1, §4.1).
 //!
 //! All functions take the tip-position axis `x` (m, increasing away from the sample) and
 //! the force `f` (N, baseline already removed so that the free cantilever reads 0).
@@ -80,7 +80,7 @@ pub struct FitWindow {
 
 /// The QNM fit window on a retract segment: between the peak force and the adhesion
 /// minimum, the samples whose force lies within `F_min + lower·(F_max − F_min)` and
-/// `F_min + upper·(F_max − F_min)` (seed 004: 0.3, 0.9). None if the segment has no
+/// `F_min + upper·(F_max − F_min)` (Wolff & Hausen 2023: 0.3, 0.9). None if the segment has no
 /// contact part.
 ///
 /// Between the peak and the pull-off the retract force falls monotonically except for

@@ -1,5 +1,5 @@
 //! Force-curve nanomechanics: preprocessing, contact point, contact models, fitting and the
-//! PeakForce-QNM channels (seed 002 §3.1 and §4.1; seed 004).
+//! PeakForce-QNM channels (Russell et al. 2025, §3.1 and §4.1; Wolff & Hausen 2023).
 
 pub mod analysis;
 pub mod channels;

@@ -1,5 +1,5 @@
 //! Force-curve preprocessing: tip position, force offset, baseline tilt, contact point,
-//! approach/retract split and monotonic heights (seed 002 §3.1: the force curve is force
+//! approach/retract split and monotonic heights (Russell et al. 2025, §3.1: the force curve is force
 //! against tip–sample separation; its contact region gives the modulus).
 //!
 //! Definitions follow nanite 4.2.3 (`nanite/preproc.py`; Müller et al., BMC Bioinformatics

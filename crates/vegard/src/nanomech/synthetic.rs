@@ -5,7 +5,7 @@
 //! A PeakForce-like curve over a sample with modulus E, adhesion F_adh and surface height
 //! x_s (m): with indentation δ = x_s − x,
 //! - approach: F = max(0, 4/3 E* √R δ^{3/2} − F_adh) for δ > 0, else 0 (no snap-in);
-//! - retract (DMT, seed 004): F = 4/3 E* √R δ^{3/2} − F_adh for δ ≥ 0, and for the
+//! - retract (DMT, Wolff & Hausen 2023): F = 4/3 E* √R δ^{3/2} − F_adh for δ ≥ 0, and for the
 //!   separation s = −δ > 0 the adhesive neck relaxes linearly, F = −F_adh (1 − s/ℓ)₊ with
 //!   ℓ = [`NECK_LENGTH_M`].
 //!
@@ -144,7 +144,7 @@ pub fn qnm_curve(index: usize, truth: &CurveTruth, acq: &Acquisition, rng: &mut 
     curve
 }
 
-/// A synthetic SEI-like surface: Voronoi grains of three phases (seed 004 Fig. 5 finds
+/// A synthetic SEI-like surface: Voronoi grains of three phases (Wolff & Hausen 2023, Fig. 5 finds
 /// stiffness populations near 0.2, 0.4–0.8 and >1 GPa), a gentle topography, and a few
 /// pixels whose curves are pure noise (no contact: must be flagged, not fitted).
 #[derive(Debug, Clone)]

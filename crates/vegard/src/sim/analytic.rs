@@ -3,8 +3,8 @@
 //! (limits, symmetry, series convergence, quadrature cross-checks).
 //!
 //! Conventions (shared with [`crate::sim::film1d`] and [`crate::sim::sphere1d`]): SI units;
-//! the concentration `c` is dimensionless (ĉ / c_max, seed 000 Eq. 2), so the Vegard strain
-//! is ε* = (Ω/3) c_max c I (seed 000 Eq. 4) and Ω is the partial molar volume in m³/mol.
+//! the concentration `c` is dimensionless (ĉ / c_max, Eshghinejad et al. 2017, Eq. 2), so the Vegard strain
+//! is ε* = (Ω/3) c_max c I (Eshghinejad et al. 2017, Eq. 4) and Ω is the partial molar volume in m³/mol.
 
 pub mod constants;
 pub mod film;

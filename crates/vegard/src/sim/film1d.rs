@@ -1,11 +1,11 @@
 //! 1-D laterally uniform film z ∈ [0, h] on an ion-blocking substrate (z = 0): the reduced model
-//! of seed 000 Eq. 3 used to verify the axisymmetric ESM model.
+//! of Eshghinejad et al. 2017, Eq. 3 used to verify the axisymmetric ESM model.
 //!
-//! ∂c/∂t = ∂/∂z [D (∂c/∂z/(1−c) − (Ω/RT) c ∂σ_h/∂z + (Fz/RT) c ∂φ/∂z)]   (seed 000 Eq. 3)
+//! ∂c/∂t = ∂/∂z [D (∂c/∂z/(1−c) − (Ω/RT) c ∂σ_h/∂z + (Fz/RT) c ∂φ/∂z)]   (Eshghinejad et al. 2017, Eq. 3)
 //!
 //! Laterally clamped film (derived): the film is bonded to a thick substrate and laterally
 //! infinite, so ε_xx = ε_yy = 0 and the free top gives σ_zz = 0 everywhere. With
-//! ε* = β c I, β = Ω c_max/3 (seed 000 Eq. 4) and Hooke's law, σ_xx = σ_yy = −E β c/(1−ν)
+//! ε* = β c I, β = Ω c_max/3 (Eshghinejad et al. 2017, Eq. 4) and Hooke's law, σ_xx = σ_yy = −E β c/(1−ν)
 //! (relative to c = 0), σ_h = 2σ_xx/3 = −(2 E Ω c_max/(9(1−ν))) c, and
 //! ε_zz = β c (1+ν)/(1−ν), so the top surface rises by u = β (1+ν)/(1−ν) ∫₀ʰ c dz.
 //! Then −(Ω/RT) c ∂σ_h/∂z = θ c ∂c/∂z with θ = 2Ω²E c_max/(9RT(1−ν)) — the *same* θ as the free
@@ -67,8 +67,8 @@ pub fn graded_grid(h: f64, n: usize, ratio: f64) -> Vec<f64> {
     z
 }
 
-/// Entropic term of μ: `Lattice` is seed 000 Eq. 2 (RT ln(c/(1−c)), flux ∝ ∂c/(1−c)),
-/// `Dilute` is RT ln c (flux ∝ ∂c, plain Fick as in seed 000 Eq. 6).
+/// Entropic term of μ: `Lattice` is Eshghinejad et al. 2017, Eq. 2 (RT ln(c/(1−c)), flux ∝ ∂c/(1−c)),
+/// `Dilute` is RT ln c (flux ∝ ∂c, plain Fick as in Eshghinejad et al. 2017, Eq. 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Entropy {
     Lattice,

@@ -1,5 +1,5 @@
 //! Simulation: the virtual instrument. Finite elements (axisymmetric, r-weighted), closed-form
-//! references used to verify them, 1-D reduced models, and the ESM forward model of seed 000
+//! references used to verify them, 1-D reduced models, and the ESM forward model of Eshghinejad et al. 2017
 //! (coupled electrostatics, ion diffusion and Vegard strain under a biased tip).
 
 pub mod analytic;

@@ -1,5 +1,5 @@
 //! Radial stress-coupled diffusion in a free elastic sphere (particle model of Zhang, Shyy &
-//! Sastry, J. Electrochem. Soc. 154, A910 (2007)) with the chemical potential of seed 000 Eq. 2:
+//! Sastry, J. Electrochem. Soc. 154, A910 (2007)) with the chemical potential of Eshghinejad et al. 2017, Eq. 2:
 //!
 //! ∂c/∂t = (1/r²) ∂/∂r [r² D (∂c/∂r/(1−c) − (Ω/RT) c ∂σ_h/∂r)],
 //!

@@ -8,7 +8,7 @@
 //!
 //! where z is the tip position (or the sample index when no abscissa is given), s = ±1 the
 //! approach direction (tip position decreases while indenting), and p the contact exponent:
-//! 3/2 for a sphere or paraboloid (Hertz), 2 for a cone (Sneddon); see seed 002 §3.1 and
+//! 3/2 for a sphere or paraboloid (Hertz), 2 for a cone (Sneddon); see Russell et al. 2025, §3.1 and
 //! e.g. Butt, Cappella & Kappl, Surf. Sci. Rep. 59, 1 (2005), eqs. 27 and 31. For fixed
 //! c the model is *linear* in (b, A), so the least-squares fit is closed-form (2×2 normal
 //! equations); A is constrained to A ≥ 0 (a repulsive contact; if the unconstrained

@@ -4,7 +4,7 @@ use super::hertz_paraboloid::MODULUS;
 use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
 
 /// `F = 4/3 E* √R δ^{3/2} − F_adh` (Derjaguin, Muller & Toporov 1975), the model Bruker's
-/// PeakForce QNM fits to the retract curve between 30 % and 90 % of the force range (seed 004).
+/// PeakForce QNM fits to the retract curve between 30 % and 90 % of the force range (Wolff & Hausen 2023).
 /// For a DMT contact `F_adh = 2πwR`; here it is a parameter, normally *fixed* to the measured
 /// pull-off (adhesion) force.
 ///
@@ -34,7 +34,7 @@ static SPEC: ModelSpec = ModelSpec {
     validity: "Stiff, weakly adhesive contacts with small tip radius (Tabor parameter μ < 0.1); δ ≪ R. \
                F_adh and the baseline are interchangeable offsets: fix one of them.",
     citation: "B. V. Derjaguin, V. M. Muller, Yu. P. Toporov, J. Colloid Interface Sci. 53, 314 (1975); \
-               PeakForce QNM use as in seed 004",
+               PeakForce QNM use as in Wolff & Hausen 2023",
 };
 
 impl ContactModel for Dmt {

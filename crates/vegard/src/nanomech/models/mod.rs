@@ -109,7 +109,7 @@ impl Default for Tip {
 impl Tip {
     /// Reduced (effective) modulus E* of tip and sample,
     /// 1/E* = (1 − ν²)/E + (1 − ν_tip²)/E_tip (Johnson, Contact Mechanics, 1985, Eq. 4.22;
-    /// seed 002 §3.1). For a rigid tip E* = E/(1 − ν²).
+    /// Russell et al. 2025, §3.1). For a rigid tip E* = E/(1 − ν²).
     pub fn reduced_modulus(&self, sample_modulus_pa: f64) -> f64 {
         let sample = (1.0 - self.poisson * self.poisson) / sample_modulus_pa;
         let tip = match self.tip_modulus_pa {

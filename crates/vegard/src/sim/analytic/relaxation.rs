@@ -1,17 +1,17 @@
-//! Relaxation of a closed 1-D domain (seed 000 Eqs. 6–9): ∂c/∂t = D ∂²c/∂x² on [0, l] with
+//! Relaxation of a closed 1-D domain (Eshghinejad et al. 2017, Eqs. 6–9): ∂c/∂t = D ∂²c/∂x² on [0, l] with
 //! zero flux at both ends, c(x,t) = c̄ + Σ_m c_m e^{−t/τ_m} cos(mπx/l), τ_m = l²/(D π² m²),
 //! c_m = (2/l) ∫₀ˡ c(x,0) cos(mπx/l) dx, c̄ = ⟨c(x,0)⟩.
 
 use super::special::integrate;
 use std::f64::consts::PI;
 
-/// τ_m = l²/(D π² m²) in s (seed 000 Eq. 9), m ≥ 1.
+/// τ_m = l²/(D π² m²) in s (Eshghinejad et al. 2017, Eq. 9), m ≥ 1.
 pub fn relaxation_tau(l: f64, d: f64, m: u32) -> f64 {
     let m = m as f64;
     l * l / (d * PI * PI * m * m)
 }
 
-/// Mean c̄ and cosine coefficients c_1..c_{m_max} of an initial profile (seed 000, after Eq. 7),
+/// Mean c̄ and cosine coefficients c_1..c_{m_max} of an initial profile (Eshghinejad et al. 2017, after Eq. 7),
 /// by composite Gauss–Legendre quadrature with `panels` panels (order 8).
 pub fn cosine_coefficients(c0: impl Fn(f64) -> f64, l: f64, m_max: u32, panels: usize) -> (f64, Vec<f64>) {
     let mean = integrate(&c0, 0.0, l, panels, 8) / l;
@@ -21,7 +21,7 @@ pub fn cosine_coefficients(c0: impl Fn(f64) -> f64, l: f64, m_max: u32, panels: 
     (mean, cm)
 }
 
-/// c(x,t) from the series of seed 000 Eq. 7 (coefficients as from [`cosine_coefficients`]).
+/// c(x,t) from the series of Eshghinejad et al. 2017, Eq. 7 (coefficients as from [`cosine_coefficients`]).
 pub fn relaxation_profile(mean: f64, cm: &[f64], l: f64, d: f64, x: f64, t: f64) -> f64 {
     mean + cm
         .iter()

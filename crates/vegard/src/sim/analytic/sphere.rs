@@ -6,7 +6,7 @@
 //! Diffusion, 2nd ed. (1975) Eqs. 6.18 and 6.20 (potentiostatic series).
 //!
 //! Convention: c is dimensionless (ĉ/c_max); the Vegard strain is ε* = (Ω/3) c_max c I
-//! (seed 000 Eq. 4, ZSS Eq. 3 with C = c_max c). With K = E Ω c_max / (3(1−ν)) the ZSS
+//! (Eshghinejad et al. 2017, Eq. 4, ZSS Eq. 3 with C = c_max c). With K = E Ω c_max / (3(1−ν)) the ZSS
 //! stresses (their Eqs. 4–5) read
 //!   σ_r = 2K [A − B(r)],   σ_θ = K [2A + B(r) − c(r)],
 //!   A = (1/R³) ∫₀ᴿ c r² dr = c̄/3,   B(r) = (1/r³) ∫₀ʳ c r'² dr'   (B(0) = c(0)/3).
@@ -14,7 +14,7 @@
 //! Exact reduction to an effective diffusivity (derived here, ZSS Eq. 13 is the dilute form):
 //! σ_h = (σ_r + 2σ_θ)/3 = (2K/3)(3A − c) = (2 E Ω c_max / (9(1−ν))) (c̄ − c).
 //! c̄ does not depend on r, so ∂σ_h/∂r = −(2 E Ω c_max/(9(1−ν))) ∂c/∂r, and the flux of
-//! seed 000 Eq. 3, j = −D[∂c/∂r/(1−c) − (Ω/RT) c ∂σ_h/∂r], becomes
+//! Eshghinejad et al. 2017, Eq. 3, j = −D[∂c/∂r/(1−c) − (Ω/RT) c ∂σ_h/∂r], becomes
 //!   j = −D [1/(1−c) + θ c] ∂c/∂r,   θ = 2 Ω² E c_max / (9 R T (1−ν))   (dimensionless).
 //! In ZSS's molar convention (Ĉ = c_max c, dilute μ) the same factor is θ_ZSS = 2Ω²E/(9RT(1−ν))
 //! in m³/mol and D_eff = D(1 + θ_ZSS Ĉ): θ = θ_ZSS c_max. The reduction is exact (no
@@ -35,12 +35,12 @@ pub struct Host {
 }
 
 impl Host {
-    /// LiFePO4 of seed 000 Table 1 (E = 100 GPa, ν = 0.3, Ω = 3.5e-6 m³/mol,
+    /// LiFePO4 of Eshghinejad et al. 2017, Table 1 (E = 100 GPa, ν = 0.3, Ω = 3.5e-6 m³/mol,
     /// c_max = 22 900 mol/m³) at T = 298.15 K.
     pub fn lifepo4() -> Self {
         Host { e: 100e9, nu: 0.3, omega: 3.5e-6, c_max: 22_900.0, temperature: 298.15 }
     }
-    /// Ceria of seed 000 Table 1 (E = 165 GPa, ν = 0.3, Ω = 5.4e-6, c_max = 18 450) at 298.15 K.
+    /// Ceria of Eshghinejad et al. 2017, Table 1 (E = 165 GPa, ν = 0.3, Ω = 5.4e-6, c_max = 18 450) at 298.15 K.
     pub fn ceria() -> Self {
         Host { e: 165e9, nu: 0.3, omega: 5.4e-6, c_max: 18_450.0, temperature: 298.15 }
     }

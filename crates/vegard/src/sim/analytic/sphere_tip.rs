@@ -1,7 +1,7 @@
 //! A conducting sphere (the SPM tip, radius L, at potential V) above a dielectric half-space (the sample,
 //! relative permittivity κ) across an air gap g ≥ 0: the exact image-charge series.
 //!
-//! Seed 000 (Eq. 1, Fig. 1b) puts the potential on a spherical tip; this series gives the field that the
+//! Eshghinejad et al. 2017 (Eq. 1, Fig. 1b) puts the potential on a spherical tip; this series gives the field that the
 //! tip sphere and the air around it impose on the sample surface, which the tip model uses as its top
 //! boundary condition (see `sim::esm::tip_model`).
 //!

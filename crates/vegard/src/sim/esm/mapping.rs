@@ -1,4 +1,4 @@
-//! ESM amplitude maps over a laterally heterogeneous baseline concentration (seed 000 Fig. 2: a grain-boundary
+//! ESM amplitude maps over a laterally heterogeneous baseline concentration (Eshghinejad et al. 2017, Fig. 2: a grain-boundary
 //! triple junction, 200 × 200 pixels over 80 L) by a linear-response resolution function.
 //!
 //! **Reduced model.** For a tip at lateral position x over a depth-uniform baseline field c₀(x'), the complex
@@ -405,7 +405,7 @@ pub fn radial_state(model: &TipModel, c0_of_rho_m: impl Fn(f64) -> f64) -> Resul
     nodal_state(model, |r, _| c0_of_rho_m(r * l))
 }
 
-/// Seed 000 Fig. 2c: three grains meeting at 120° at the image centre, with a higher baseline in the grain
+/// Eshghinejad et al. 2017, Fig. 2c: three grains meeting at 120° at the image centre, with a higher baseline in the grain
 /// boundaries. Boundaries are the three half-lines from the centre at 90°, 210° and 330°; a pixel (centre
 /// point) within `boundary_width_m`/2 of one of them has `boundary_c0`, else `grain_c0`. Row-major
 /// (y · n + x), `n_px` × `n_px` pixels over `size_m`.

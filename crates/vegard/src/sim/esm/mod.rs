@@ -1,4 +1,4 @@
-//! The ESM forward model of seed 000: parameters and presets, waveforms, and (to come) the
+//! The ESM forward model of Eshghinejad et al. 2017: parameters and presets, waveforms, and (to come) the
 //! virtual experiments. Their results are `data::esm` types, analysed by [`crate::esm`]
 //! exactly like measured data.
 

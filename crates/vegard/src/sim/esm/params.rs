@@ -1,5 +1,5 @@
-//! Parameters of the ESM forward model of seed 000 (Eshghinejad, Nasr Esfahani, Lei & Li,
-//! "Resolving local electrochemistry at the nanoscale via electrochemical strain microscopy"):
+//! Parameters of the ESM forward model of Eshghinejad, Nasr Esfahani, Lei & Li, "Resolving local
+//! electrochemistry at the nanoscale via electrochemical strain microscopy", arXiv:1704.01158 (2017):
 //! material constants (Table 1), geometry (Fig. 1b), the mobile species and the drive, with the
 //! normalisations of the Methods section (x̂ = x/L, t̂ = tD/L², φ̂ = φFz/RT, σ̂_h = σ_hΩ/RT) and
 //! the characteristic times of the diffusion problem (Eq. 9).
@@ -19,14 +19,14 @@
 //! | temperature T | 298.15 K | room temperature; the experiments were in ambient air |
 //! | charge number z | 1 | Li⁺ in LiFePO₄; the sign convention makes negative tip bias attract the species (Fig. 4b, 6a) |
 //! | AC amplitude | 1 V | Methods: drive amplitude 1 V for spectroscopy (3 V for mapping) |
-//! | AC frequency | 300 kHz | not used by the quasi-static model; recorded as metadata. Contact resonance of a 70 kHz (free) PPP-EFM lever, "several hundred kHz" (seed 001) |
+//! | AC frequency | 300 kHz | not used by the quasi-static model; recorded as metadata. Contact resonance of a 70 kHz (free) PPP-EFM lever, "several hundred kHz" (Hausen & Balke 2024) |
 
 use serde::{Deserialize, Serialize};
 
 /// Physical constants (CODATA 2018), defined once in `sim::analytic::constants`.
 pub use crate::sim::analytic::{EPSILON_0 as VACUUM_PERMITTIVITY, FARADAY, GAS_CONSTANT};
 
-/// Default tip radius L, m: seed 000 Methods ("tip radius of 25 nm").
+/// Default tip radius L, m: Eshghinejad et al. 2017, Methods ("tip radius of 25 nm").
 pub const DEFAULT_TIP_RADIUS_M: f64 = 25e-9;
 /// Default diffusivity D, m²/s (see the module table: L²/D = 6.25 s within P = 0.5–5 s).
 pub const DEFAULT_DIFFUSIVITY_M2_PER_S: f64 = 1e-16;
@@ -235,13 +235,13 @@ impl EsmParams {
         }
     }
 
-    /// Ceria, seed 000 Table 1: E = 165 GPa, ν = 0.3, Ω = 5.4e-6 m³/mol, c_max = 18 450 mol/m³,
+    /// Ceria, Eshghinejad et al. 2017, Table 1: E = 165 GPa, ν = 0.3, Ω = 5.4e-6 m³/mol, c_max = 18 450 mol/m³,
     /// ε_r = 10.
     pub fn ceria() -> Self {
         Self::with_material("ceria", 165e9, 0.3, 5.4e-6, 18_450.0, 10.0)
     }
 
-    /// LiFePO₄, seed 000 Table 1: E = 100 GPa, ν = 0.3, Ω = 3.5e-6 m³/mol, c_max = 22 900 mol/m³,
+    /// LiFePO₄, Eshghinejad et al. 2017, Table 1: E = 100 GPa, ν = 0.3, Ω = 3.5e-6 m³/mol, c_max = 22 900 mol/m³,
     /// ε_r = 10.
     pub fn lifepo4() -> Self {
         Self::with_material("lifepo4", 100e9, 0.3, 3.5e-6, 22_900.0, 10.0)
@@ -445,13 +445,13 @@ impl EsmParams {
     }
 
     /// The characteristic diffusion frequency D/(2π L²), Hz: an AC drive well below it lets the
-    /// ions follow the bias, well above it they cannot (seed 001, Fig. 1b; the cross-over).
+    /// ions follow the bias, well above it they cannot (Hausen & Balke 2024, Fig. 1b; the cross-over).
     pub fn diffusion_frequency_hz(&self) -> f64 {
         1.0 / (2.0 * std::f64::consts::PI * self.diffusion_time_s())
     }
 
     /// The relaxation time of mode m over a closed domain of size l, τ_m = l² / (D π² m²), s
-    /// (seed 000 Eq. 9).
+    /// (Eshghinejad et al. 2017, Eq. 9).
     pub fn relaxation_time_s(&self, length_m: f64, mode: u32) -> f64 {
         let m = f64::from(mode.max(1));
         length_m * length_m / (self.diffusivity_m2_per_s * std::f64::consts::PI.powi(2) * m * m)
@@ -465,7 +465,7 @@ impl EsmParams {
 }
 
 /// Diffusivity from a measured relaxation time of mode m over a length l, D = l² / (π² m² τ),
-/// m²/s (seed 000 Eq. 9 solved for D).
+/// m²/s (Eshghinejad et al. 2017, Eq. 9 solved for D).
 pub fn diffusivity_from_tau(tau_s: f64, length_m: f64, mode: u32) -> f64 {
     let m = f64::from(mode.max(1));
     length_m * length_m / (std::f64::consts::PI.powi(2) * m * m * tau_s)

@@ -1,14 +1,14 @@
 //! Bias waveforms as data: a piecewise-constant DC program (a list of [`BiasStep`]s) plus an
 //! optional harmonic AC drive, and the windows in which the AC response is read.
 //!
-//! - [`Waveform::bias_spectroscopy`]: seed 000 Fig. 4(a) and Methods — a triangular DC envelope
+//! - [`Waveform::bias_spectroscopy`]: Eshghinejad et al. 2017, Fig. 4(a) and Methods — a triangular DC envelope
 //!   (0 → +A → 0 → −A → 0 per period P) applied as `pulses_per_period` = 35 pulses; each pulse is
 //!   an on-state (DC = envelope) followed by an off-state (DC = 0) of equal duration, so one state
 //!   lasts P/70: 7.1, 28.6, 71.4 ms for P = 0.5, 2, 5 s, as the Methods state. The AC response is
 //!   read in the off state ("the instantaneous ESM amplitudes are measured and averaged in short
 //!   periods when the DC bias is stepped back to zero"), and plotted against the preceding
 //!   on-state bias.
-//! - [`Waveform::relaxation`]: seed 000 Fig. 6 — stepwise DC: rest, +A hold, rest, −A hold, rest.
+//! - [`Waveform::relaxation`]: Eshghinejad et al. 2017, Fig. 6 — stepwise DC: rest, +A hold, rest, −A hold, rest.
 //! - [`Waveform::single_step`] and the general [`Waveform::stepwise`].
 //! - [`Waveform::harmonic`]: a pure AC drive (for frequency responses).
 
@@ -72,17 +72,17 @@ impl ReadWindow {
     }
 }
 
-/// Settings of the ESM voltage-spectroscopy waveform of seed 000 Fig. 4(a).
+/// Settings of the ESM voltage-spectroscopy waveform of Eshghinejad et al. 2017, Fig. 4(a).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SpectroscopyConfig {
     /// Peak of the triangular envelope, V. The value of Fig. 4(a) cannot be read from the text;
     /// default 10 V, a usual range of DC spectroscopy on battery cathodes. Override as needed.
     pub amplitude_v: f64,
-    /// Period P of the envelope, s (seed 000: 0.5, 2, 5 s; default 2 s).
+    /// Period P of the envelope, s (Eshghinejad et al. 2017: 0.5, 2, 5 s; default 2 s).
     pub period_s: f64,
-    /// Repetitions (seed 000 Methods: 3).
+    /// Repetitions (Eshghinejad et al. 2017, Methods: 3).
     pub cycles: u32,
-    /// Pulses per period (seed 000 Methods: 35).
+    /// Pulses per period (Eshghinejad et al. 2017, Methods: 35).
     pub pulses_per_period: u32,
     /// Sign of the first quarter: +1 rises to +A first, −1 to −A first.
     pub first_polarity: f64,
@@ -103,7 +103,7 @@ impl Default for SpectroscopyConfig {
     }
 }
 
-/// Settings of the stepwise relaxation waveform of seed 000 Fig. 6.
+/// Settings of the stepwise relaxation waveform of Eshghinejad et al. 2017, Fig. 6.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RelaxationConfig {
     /// Magnitude of the DC steps, V (first +A, then −A).
@@ -138,7 +138,7 @@ fn check(field: &'static str, value: f64, ok: bool, expected: &'static str) -> R
 /// allocating gigabytes).
 pub const MAX_STEPS: usize = 10_000_000;
 
-/// Triangular envelope of seed 000 Fig. 4(a) at phase `s` (fraction of the period, any real):
+/// Triangular envelope of Eshghinejad et al. 2017, Fig. 4(a) at phase `s` (fraction of the period, any real):
 /// 0 → +A at s = 1/4 → 0 at 1/2 → −A at 3/4 → 0 at 1, times `polarity`.
 pub fn triangle_envelope(s: f64, amplitude_v: f64, polarity: f64) -> f64 {
     let s = s.rem_euclid(1.0);
@@ -169,7 +169,7 @@ pub struct Waveform {
 }
 
 impl Waveform {
-    /// The pulsed triangular waveform of seed 000 Fig. 4(a). Pulse k of a cycle starts at
+    /// The pulsed triangular waveform of Eshghinejad et al. 2017, Fig. 4(a). Pulse k of a cycle starts at
     /// k·P/N (N = pulses per period); its on-state DC is the envelope sampled at the pulse
     /// start, so pulse 0 is at 0 V and the sequence is antisymmetric about mid-period. (With
     /// N = 35, not a multiple of 4, the largest sampled bias is 34/35 of the peak.)
@@ -237,7 +237,7 @@ impl Waveform {
         Ok(Waveform { kind: kind.into(), steps, ac, period_s: None, pulses_per_period: None })
     }
 
-    /// The stepwise relaxation waveform of seed 000 Fig. 6: rest, +A, rest, −A, rest.
+    /// The stepwise relaxation waveform of Eshghinejad et al. 2017, Fig. 6: rest, +A, rest, −A, rest.
     pub fn relaxation(cfg: &RelaxationConfig) -> Result<Waveform, WaveformError> {
         check("lead_s", cfg.lead_s, cfg.lead_s >= 0.0, "expected ≥ 0")?;
         let mut levels = Vec::new();
@@ -311,7 +311,7 @@ impl Waveform {
     }
 
     /// One read window per step. Off-state windows of a pulse carry the bias of that pulse's
-    /// on-state as their abscissa (seed 000 Fig. 4: off-state amplitude vs DC bias).
+    /// on-state as their abscissa (Eshghinejad et al. 2017, Fig. 4: off-state amplitude vs DC bias).
     pub fn read_windows(&self) -> Vec<ReadWindow> {
         let mut out = Vec::with_capacity(self.steps.len());
         let mut last_on: Option<&BiasStep> = None;
@@ -339,7 +339,7 @@ impl Waveform {
         out
     }
 
-    /// The off-state read windows (where seed 000 reads the spectroscopy amplitude).
+    /// The off-state read windows (where Eshghinejad et al. 2017 reads the spectroscopy amplitude).
     pub fn off_read_windows(&self) -> Vec<ReadWindow> {
         self.read_windows().into_iter().filter(|w| w.state == PulseState::Off).collect()
     }

@@ -1,4 +1,4 @@
-//! Seed 000 Fig. 3: the ESM amplitude of the uniform equilibrium state (c = c₀ everywhere, no DC)
+//! Eshghinejad et al. 2017, Fig. 3: the ESM amplitude of the uniform equilibrium state (c = c₀ everywhere, no DC)
 //! (a) versus the baseline concentration c₀ — linear except near saturation (Eq. 5: the Vegard
 //! strain is proportional to the concentration change an AC field can drive, ∝ c₀(1 − c₀) in the
 //! dilute limit) — and (b) versus the normalised diffusivity at a fixed AC frequency.

@@ -1,4 +1,4 @@
-//! Frequency response (seed 001 Fig. 1b): ESM amplitude and phase versus the dimensionless
+//! Frequency response (Hausen & Balke 2024, Fig. 1b): ESM amplitude and phase versus the dimensionless
 //! frequency ω̂ = ωL²/D about a DC state. Below ω̂ ~ 1 the ions follow the AC field over the tip
 //! region and the strain is quasi-static; above it only a layer √(D/ω) deep responds, the
 //! amplitude falls and the phase lags. The cross-over is found with
@@ -31,7 +31,7 @@ pub struct FrequencySettings {
 impl Default for FrequencySettings {
     fn default() -> Self {
         // Five decades centred on ω̂ = 1 cover the plateau, the cross-over and the high-frequency
-        // fall-off of seed 001 Fig. 1b.
+        // fall-off of Hausen & Balke 2024, Fig. 1b.
         FrequencySettings { omega_hat_min: 1e-3, omega_hat_max: 1e3, points: 25, dc_bias_v: 0.0 }
     }
 }

@@ -1,4 +1,4 @@
-//! ESM mapping, seed 000 Fig. 2(c–d): the amplitude map over a grain-boundary triple junction
+//! ESM mapping, Eshghinejad et al. 2017, Fig. 2(c–d): the amplitude map over a grain-boundary triple junction
 //! whose boundaries carry a higher baseline concentration (the paper's space-charge picture), by
 //! the linear-response resolution function of [`crate::sim::esm::mapping`] computed once from the
 //! axisymmetric model and convolved with the c₀ image (its module doc states the method, its

@@ -1,10 +1,10 @@
-//! The virtual ESM experiments of seed 000 (Figs. 3–6) and the frequency response of seed 001
+//! The virtual ESM experiments of Eshghinejad et al. 2017 (Figs. 3–6) and the frequency response of Hausen & Balke 2024
 //! (Fig. 1b), run on the coupled [`TipModel`]:
 //!
 //! - [`amplitude`]: ESM amplitude versus the uniform baseline concentration c₀ (Fig. 3a) and
 //!   versus the normalised diffusivity D̂ (Fig. 3b);
 //! - [`frequency`]: amplitude and phase versus the dimensionless frequency ωL²/D, with the
-//!   cross-over at the characteristic diffusion frequency (seed 001 Fig. 1b);
+//!   cross-over at the characteristic diffusion frequency (Hausen & Balke 2024, Fig. 1b);
 //! - [`spectroscopy`]: the pulsed triangular DC waveform (35 pulses per period, equal on/off
 //!   durations, AC read in the off state), loops for several periods, loop opening versus period
 //!   (Fig. 4d), grain versus grain-boundary loops (Fig. 5c);
@@ -295,7 +295,7 @@ pub struct RunInfo {
     /// frequency, see [`Reader`]).
     #[serde(default)]
     pub read_mesh_nodes: usize,
-    /// L²/D, s: the time unit of t̂ = tD/L² (seed 000 Methods).
+    /// L²/D, s: the time unit of t̂ = tD/L² (Eshghinejad et al. 2017, Methods).
     pub diffusion_time_s: f64,
 }
 

@@ -1,4 +1,4 @@
-//! ESM time spectroscopy (relaxation), seed 000 Fig. 6 and Eqs. 6–9.
+//! ESM time spectroscopy (relaxation), Eshghinejad et al. 2017, Fig. 6 and Eqs. 6–9.
 //!
 //! A stepwise DC bias ([`Waveform::relaxation`]: rest, +A, rest, −A, rest) is applied and the AC
 //! amplitude read at equally spaced times within every step, with the DC of that step held

@@ -1,4 +1,4 @@
-//! ESM voltage spectroscopy, seed 000 Fig. 4 and Fig. 5(c).
+//! ESM voltage spectroscopy, Eshghinejad et al. 2017, Fig. 4 and Fig. 5(c).
 //!
 //! The tip is driven pulse by pulse with the waveform of
 //! [`Waveform::bias_spectroscopy`]: a triangular DC envelope (0 → +A → 0 → −A → 0) sampled by
@@ -30,10 +30,10 @@ use crate::sim::esm::waveform::{SpectroscopyConfig, Waveform};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SpectroscopySettings {
-    /// Peak of the triangular DC envelope, V. The text of seed 000 does not give it; 2 V lies in
+    /// Peak of the triangular DC envelope, V. The text of Eshghinejad et al. 2017 does not give it; 2 V lies in
     /// the 1–3 V range of DC spectroscopy on LiFePO₄ cathodes.
     pub amplitude_v: f64,
-    /// Periods P of the envelope, s (seed 000 Methods: 0.5, 2, 5 s).
+    /// Periods P of the envelope, s (Eshghinejad et al. 2017, Methods: 0.5, 2, 5 s).
     pub periods_s: Vec<f64>,
     /// Repetitions of the waveform (Methods: 3).
     pub cycles: u32,
@@ -43,7 +43,7 @@ pub struct SpectroscopySettings {
     pub first_polarity: f64,
     /// AC reads averaged per read state, equally spaced over the read window.
     pub reads_per_state: u32,
-    /// The read window is the first `read_fraction` of the state (0 < f ≤ 1): seed 000 reads "in
+    /// The read window is the first `read_fraction` of the state (0 < f ≤ 1): Eshghinejad et al. 2017 reads "in
     /// short periods when the DC bias is stepped back to zero", i.e. just after the switch,
     /// before the ions relax back; the length of the window is not given. 0.1 of the state by
     /// default (0.7–7 ms for P = 0.5–5 s).

@@ -1,7 +1,7 @@
 //! A time integrator that carries its state, BDF2 history and step size across calls.
 //!
 //! The virtual experiments read the AC response many times under one DC bias (40 reads per step of the
-//! relaxation waveform, seed 000 Fig. 6). [`TipModel::advance`] restarts its graded substeps at a tiny Δt at
+//! relaxation waveform, Eshghinejad et al. 2017, Fig. 6). [`TipModel::advance`] restarts its graded substeps at a tiny Δt at
 //! every call, which is right after a bias jump (a new boundary-layer transient, c ∝ √t at the surface) and
 //! wasted work at every read in between. [`Integrator`] keeps the last accepted levels and the step size it
 //! had, so a read interval under an unchanged bias continues where the last one stopped; only a change of

@@ -1,4 +1,4 @@
-//! The coupled tip–sample ESM model of seed 000 (Eqs. 1–4, Fig. 1, Methods), first version.
+//! The coupled tip–sample ESM model of Eshghinejad et al. 2017 (Eqs. 1–4, Fig. 1, Methods), first version.
 //!
 //! Axisymmetric sample r ∈ [0, R], z ∈ [−H, 0]; a tip of radius L touches the top at r = 0. Three fields on
 //! one P1 triangle mesh (lengths in units of L, so the matrices are O(1)):

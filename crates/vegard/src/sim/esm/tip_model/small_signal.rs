@@ -1,6 +1,6 @@
 //! Frequency-domain small-signal response of the tip model: the complex surface displacement u_z(0, 0) per
-//! volt of a small AC tip bias δV e^{iωt} superposed on a DC bias, about a frozen state (seed 000 Eqs. 1–4;
-//! seed 001 Fig. 1b for the frequency response).
+//! volt of a small AC tip bias δV e^{iωt} superposed on a DC bias, about a frozen state (Eshghinejad et al. 2017, Eqs. 1–4;
+//! Hausen & Balke 2024, Fig. 1b for the frequency response).
 //!
 //! **Linearisation.** The time stepper (parent module doc, transport.rs) solves, per node i,
 //! m_i (c(η_i) − cⁿ_i)/Δt̂ + F_i(η, w) = 0, F_i = Σ_edges ω_ij M_ij (μ_i − μ_j), μ = η + w,

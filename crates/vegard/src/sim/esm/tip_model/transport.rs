@@ -1,4 +1,4 @@
-//! Discretisation of the ion-transport operator of the tip model (Eq. 3 of seed 000 in normalised form):
+//! Discretisation of the ion-transport operator of the tip model (Eq. 3 of Eshghinejad et al. 2017 in normalised form):
 //! an edge-averaged, exponentially fitted finite-element (EAFE) scheme that is positivity-preserving, exactly
 //! conservative and well balanced (its discrete steady state is exactly μ = const).
 //!
