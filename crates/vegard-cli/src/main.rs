@@ -6,7 +6,6 @@ mod export;
 mod info;
 mod models;
 mod nanomech;
-mod products;
 mod simulate;
 mod synth;
 
@@ -39,20 +38,18 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let done = |r: anyhow::Result<()>| r.map(|()| std::process::ExitCode::SUCCESS);
     let result = match cli.command {
-        Command::Demo(a) => demo::run(a),
-        Command::Info(a) => info::run(a),
+        Command::Demo(a) => done(demo::run(a)),
+        Command::Info(a) => done(info::run(a)),
         Command::Nanomech(a) => nanomech::run(*a),
-        Command::Models(a) => models::run(a),
-        Command::Export(a) => export::run(a),
-        Command::Synth(a) => synth::run(a),
-        Command::Simulate(a) => simulate::run(a),
+        Command::Models(a) => done(models::run(a)),
+        Command::Export(a) => done(export::run(a)),
+        Command::Synth(a) => done(synth::run(a)),
+        Command::Simulate(a) => done(simulate::run(a)),
     };
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        std::process::ExitCode::FAILURE
+    })
 }

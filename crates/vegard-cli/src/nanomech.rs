@@ -1,88 +1,131 @@
-//! `vegard nanomech FILES... --model KEY ...`
+//! `vegard nanomech INPUTS... --model KEY ...`: flags → settings, then the library's batch
+//! and products; this file only translates and prints.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use rayon::prelude::*;
-use vegard::data::SegmentKind;
-use vegard::nanomech::analysis::{self, CurveResult, NanomechSettings, Setup};
-use vegard::provenance::{InputRecord, Provenance};
+use anyhow::{Context, Result};
+use vegard::batch::inputs;
+use vegard::batch::nanomech::{self as job, InputFailure, Outcome};
+use vegard::nanomech::{NanomechSettings, Setup};
+use vegard::products::nanomech::{ProductOptions, write_json, write_products};
+use vegard::products::{OutputDir, PlotAxis, PlotCurves};
 
-use crate::products;
+/// Exit statuses, for scripts.
+pub const EXIT_SOME_INPUTS_FAILED: u8 = 3;
+pub const EXIT_NO_INPUT_ANALYSED: u8 = 4;
+pub const EXIT_NO_VALID_CURVE: u8 = 5;
+
+const AFTER_HELP: &str = "\
+Tip geometry and the sample's Poisson ratio have no defaults: give what the model needs \
+(--tip-radius for spheres, paraboloids, DMT, JKR and films; --half-angle for cones and pyramids). \
+Lengths need their unit (20nm, 10um); a bare number is metres and an implausible one is refused.
+
+Every curve is checked; a flagged curve keeps its numbers in results.csv/json but is white on \
+every map and left out of every statistic. Flags: poor_fit (R² < --min-r2), too_few_points \
+(< --min-fit-points), no_contact (peak < --min-contact-snr σ), beyond_validity (indentation > \
+--max-indentation-ratio × the model's validity length), negative_indentation, negative_deformation, \
+parameter_at_bound, contact_point_outside, no_convergence, modulus_not_positive/finite, read_error.
+
+Exit status: 0 every input analysed; 1 error before any work (settings, output folder); \
+2 usage error; 3 some inputs could not be read (error rows in the products), the others were \
+analysed; 4 no input could be analysed; 5 inputs analysed but no curve gave a valid modulus.";
 
 #[derive(clap::Args, Default)]
+#[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Force-curve files (JPK, NanoScope, Asylum .ibw, CSV, .vgc).
+    /// Force-curve files (JPK, NanoScope, Asylum .ibw, CSV, .vgc), folders (searched
+    /// recursively for those formats) or glob patterns such as 'maps/*.jpk-force-map'.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// TOML file with the same keys as the flags (flags win).
+    /// TOML file with the keys of provenance.parameters (flags win over the file).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Contact model key (see `vegard models`).
+    /// Contact model key (required; `vegard models` lists them).
     #[arg(long)]
     pub model: Option<String>,
-    /// Tip radius, e.g. 20nm, 10um or 2e-8 (m).
-    #[arg(long, value_parser = parse_len)]
+    /// Tip radius R, with its unit: 20nm, 10um (punch radius for flat-punch).
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_len)]
     pub tip_radius: Option<f64>,
-    /// Half-opening angle of cones / face angle of pyramids, degrees (e.g. 20 or 20deg).
-    #[arg(long, value_parser = parse_angle_deg)]
+    /// Half-opening angle of cones / face angle of pyramids, degrees (20 or 20deg).
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_angle_deg)]
     pub half_angle: Option<f64>,
-    /// Poisson's ratio of the sample.
-    #[arg(long)]
+    /// Poisson's ratio of the sample (required; 0.5 soft matter, ~0.3 inorganic).
+    #[arg(long, allow_hyphen_values = true)]
     pub poisson: Option<f64>,
-    /// Young's modulus of the tip (e.g. 1050GPa for diamond); omitted = rigid tip.
-    #[arg(long, value_parser = parse_pa)]
+    /// Young's modulus of the tip, e.g. 1050GPa for diamond [default: rigid tip].
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_pa)]
     pub tip_modulus: Option<f64>,
-    /// Poisson's ratio of the tip.
-    #[arg(long)]
+    /// Poisson's ratio of the tip (required with --tip-modulus).
+    #[arg(long, allow_hyphen_values = true)]
     pub tip_poisson: Option<f64>,
-    /// Segment to fit (default: approach; retract for dmt and jkr).
+    /// Segment to fit [default: the model's: approach; retract for dmt and jkr].
     #[arg(long, value_parser = ["approach", "retract"])]
     pub segment: Option<String>,
-    /// Fit window as fractions of the force range, e.g. 0.3,0.9 (default for dmt/jkr).
-    #[arg(long, value_parser = parse_window)]
+    /// Fit window as fractions of the force range, e.g. 0.3,0.9 [default: the model's:
+    /// 0.3,0.9 for dmt and jkr, else the whole segment].
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_window)]
     pub window: Option<[f64; 2]>,
-    /// Contact-point method key.
+    /// Contact-point method [default: deviation_from_baseline].
     #[arg(long)]
     pub contact_point: Option<String>,
-    /// Remove a linear baseline tilt (fitted before the contact point) from all segments.
+    /// Remove a linear baseline tilt (fitted before the contact point) [default: off].
     #[arg(long)]
     pub tilt: bool,
-    /// Do not shift the tip position to put the contact point at 0.
+    /// Do not shift the tip position to put the contact point at 0 [default: shift].
     #[arg(long)]
     pub no_tip_offset: bool,
-    /// Hold the baseline force at 0 instead of fitting it.
+    /// Hold the baseline force at 0 instead of fitting it [default: fitted].
     #[arg(long)]
     pub fix_baseline: bool,
-    /// Fit only the last FACTOR × (N − contact index) approach points (JPK DP style).
-    #[arg(long)]
+    /// Fit only the last FACTOR × (N − contact index) approach points, as JPK Data
+    /// Processing [default: no crop].
+    #[arg(long, allow_hyphen_values = true)]
     pub crop_factor: Option<f64>,
     /// Down-weight residuals within this distance of the contact point, as nanite's
-    /// weight_cp (e.g. 500nm); default: no weighting.
-    #[arg(long, value_parser = parse_len)]
+    /// weight_cp, e.g. 500nm [default: no weighting].
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_len)]
     pub weight_cp: Option<f64>,
-    /// Film thickness for the Dimitriadis thin-film models, e.g. 500nm (m).
-    #[arg(long, value_parser = parse_len)]
+    /// Film thickness for the Dimitriadis thin-film models, e.g. 500nm (required by them).
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_len)]
     pub film_thickness: Option<f64>,
-    /// Override the spring constant, e.g. 0.04 or 40mN/m (N/m).
-    #[arg(long, value_parser = parse_k)]
+    /// Override the file's spring constant, e.g. 0.04 or 40mN/m [default: from the file].
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_k)]
     pub spring_constant: Option<f64>,
-    /// Override the deflection sensitivity (InvOLS), e.g. 70nm/V (m/V).
-    #[arg(long, value_parser = parse_invols)]
+    /// Override the file's deflection sensitivity (InvOLS), e.g. 70nm/V [default: from the file].
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_invols)]
     pub sensitivity: Option<f64>,
-    /// Flag fits with R² below this value as poor_fit.
-    #[arg(long)]
+    /// Flag fits with R² below this as poor_fit [default: 0.9].
+    #[arg(long, allow_hyphen_values = true)]
     pub min_r2: Option<f64>,
-    /// Flag curves whose peak force is below this many baseline-noise σ as no_contact (default 5).
+    /// Flag fits with fewer points than this as too_few_points [default: 8].
     #[arg(long)]
+    pub min_fit_points: Option<usize>,
+    /// Flag curves whose peak force is below this many baseline-noise σ as no_contact [default: 5].
+    #[arg(long, allow_hyphen_values = true)]
     pub min_contact_snr: Option<f64>,
-    /// Write per-curve results + provenance as JSON here.
+    /// Flag curves indented deeper than this × the model's validity length (R, a,
+    /// min(R, h²/R)) as beyond_validity [default: 1].
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_indentation_ratio: Option<f64>,
+    /// Write per-curve results, summaries and provenance as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Write maps (PNG, GSF), curve plots, CSV table, provenance and report.html here.
+    /// Write every product into this folder: report.html (index), results.csv/json,
+    /// provenance.json, one folder per input with maps (PNG + GSF), curves.csv and figures.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// No progress bar.
+    /// Replace the products of an earlier run in --out (only the files its manifest lists).
+    #[arg(long)]
+    pub force: bool,
+    /// Curve figures: none, gallery (median, lowest and highest modulus, one per flag),
+    /// flagged or all [default: gallery].
+    #[arg(long, value_parser = ["none", "gallery", "flagged", "all"])]
+    pub plot_curves: Option<String>,
+    /// x axis of curve figures: tip-position or indentation [default: tip-position].
+    #[arg(long, value_parser = ["tip-position", "indentation"])]
+    pub plot_axis: Option<String>,
+    /// No progress bars.
     #[arg(long)]
     pub quiet: bool,
 }
@@ -113,149 +156,146 @@ fn parse_window(s: &str) -> Result<[f64; 2], String> {
     }
 }
 
+/// The flags given, as settings keys (the library merges them over the config file).
+fn overrides(a: &Args) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let mut m = serde_json::Map::new();
+    let mut set = |k: &str, v: Option<serde_json::Value>| {
+        if let Some(v) = v {
+            m.insert(k.to_string(), v);
+        }
+    };
+    set("model", a.model.as_ref().map(|v| json!(v)));
+    set("tip_radius_m", a.tip_radius.map(|v| json!(v)));
+    set("half_angle_deg", a.half_angle.map(|v| json!(v)));
+    set("poisson", a.poisson.map(|v| json!(v)));
+    set("tip_modulus_pa", a.tip_modulus.map(|v| json!(v)));
+    set("tip_poisson", a.tip_poisson.map(|v| json!(v)));
+    set("segment", a.segment.as_ref().map(|v| json!(v)));
+    set("window", a.window.map(|v| json!(v)));
+    set("contact_point", a.contact_point.as_ref().map(|v| json!(v)));
+    set("correct_tilt", a.tilt.then(|| json!(true)));
+    set("correct_tip_offset", a.no_tip_offset.then(|| json!(false)));
+    set("fix_baseline", a.fix_baseline.then(|| json!(true)));
+    set("crop_factor", a.crop_factor.map(|v| json!(v)));
+    set("weight_cp_m", a.weight_cp.map(|v| json!(v)));
+    set("film_thickness_m", a.film_thickness.map(|v| json!(v)));
+    set("spring_constant_n_per_m", a.spring_constant.map(|v| json!(v)));
+    set("sensitivity_m_per_v", a.sensitivity.map(|v| json!(v)));
+    set("min_r2", a.min_r2.map(|v| json!(v)));
+    set("min_fit_points", a.min_fit_points.map(|v| json!(v)));
+    set("min_contact_snr", a.min_contact_snr.map(|v| json!(v)));
+    set("max_indentation_ratio", a.max_indentation_ratio.map(|v| json!(v)));
+    m
+}
+
 /// Settings from the config file (if any), then the flags on top.
 pub fn settings(args: &Args) -> Result<NanomechSettings> {
-    let mut s = match &args.config {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?;
-            toml::from_str::<NanomechSettings>(&text).with_context(|| format!("config {}", p.display()))?
-        }
-        None => NanomechSettings::default(),
+    let text = match &args.config {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading config {}", p.display()))?),
+        None => None,
     };
-    if let Some(m) = &args.model {
-        s.model = m.clone();
-    }
-    if let Some(v) = args.tip_radius {
-        s.tip_radius_m = v;
-    }
-    if let Some(v) = args.half_angle {
-        s.half_angle_deg = v;
-    }
-    if let Some(v) = args.poisson {
-        s.poisson = v;
-    }
-    if args.tip_modulus.is_some() {
-        s.tip_modulus_pa = args.tip_modulus;
-    }
-    if let Some(v) = args.tip_poisson {
-        s.tip_poisson = v;
-    }
-    if let Some(seg) = &args.segment {
-        s.segment = Some(if seg == "retract" { SegmentKind::Retract } else { SegmentKind::Approach });
-    }
-    if args.window.is_some() {
-        s.window = args.window;
-    }
-    if let Some(c) = &args.contact_point {
-        s.contact_point = c.clone();
-    }
-    if args.tilt {
-        s.correct_tilt = true;
-    }
-    if args.no_tip_offset {
-        s.correct_tip_offset = false;
-    }
-    if args.fix_baseline {
-        s.fix_baseline = true;
-    }
-    if args.crop_factor.is_some() {
-        s.crop_factor = args.crop_factor;
-    }
-    if args.weight_cp.is_some() {
-        s.weight_cp_m = args.weight_cp;
-    }
-    if args.film_thickness.is_some() {
-        s.film_thickness_m = args.film_thickness;
-    }
-    if args.spring_constant.is_some() {
-        s.spring_constant_n_per_m = args.spring_constant;
-    }
-    if args.sensitivity.is_some() {
-        s.sensitivity_m_per_v = args.sensitivity;
-    }
-    if let Some(v) = args.min_contact_snr {
-        s.min_contact_snr = v;
-    }
-    if args.min_r2.is_some() {
-        s.min_r2 = args.min_r2;
-    }
-    Ok(s)
+    let source = args.config.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    Ok(NanomechSettings::from_layers(text.as_deref().map(|t| (source.as_str(), t)), &overrides(args))?)
 }
 
-/// One analysed file.
-pub struct FileRun {
-    pub path: PathBuf,
-    pub format: String,
-    pub grid: Option<vegard::data::GridShape>,
-    pub results: Vec<CurveResult>,
-    pub source: Box<dyn vegard::data::CurveSource>,
+/// A progress bar over the curves of the batch.
+struct Bar(indicatif::ProgressBar);
+
+impl job::Progress for Bar {
+    fn start(&self, total: usize) {
+        self.0.set_length(total as u64);
+    }
+    fn advance(&self, n: usize) {
+        self.0.inc(n as u64);
+    }
 }
 
-pub fn run(args: Args) -> Result<()> {
+fn bar(quiet: bool, template: &str) -> indicatif::ProgressBar {
+    if quiet {
+        return indicatif::ProgressBar::hidden();
+    }
+    let b = indicatif::ProgressBar::new(0);
+    b.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    b
+}
+
+pub fn run(args: Args) -> Result<ExitCode> {
     let settings = settings(&args)?;
     let setup = Setup::new(&settings)?;
-    if args.json.is_none() && args.out.is_none() {
+    let opts = ProductOptions {
+        plot_curves: PlotCurves::from_key(args.plot_curves.as_deref().unwrap_or("gallery")).unwrap_or_default(),
+        plot_axis: PlotAxis::from_key(args.plot_axis.as_deref().unwrap_or("tip-position")).unwrap_or_default(),
+    };
+    // Where the products go is checked before any work.
+    let out = args.out.as_ref().map(|o| OutputDir::prepare(o, args.force)).transpose()?;
+    if let Some(j) = &args.json
+        && let Some(parent) = j.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.is_dir()
+    {
+        anyhow::bail!("--json {}: the folder {} does not exist", j.display(), parent.display());
+    }
+    if args.json.is_none() && out.is_none() {
         eprintln!("note: neither --json nor --out given: printing a summary only");
     }
-    let mut prov = Provenance::new("nanomech", serde_json::to_value(&settings)?);
-    prov.command = Some(std::env::args().collect::<Vec<_>>().join(" "));
-    // Open every file first (errors name the file before any work starts), then analyse
-    // the files in parallel, each one's curves in parallel too, under one progress bar.
-    let mut opened = Vec::with_capacity(args.files.len());
-    for path in &args.files {
-        let recipe = vegard::io::detect(path)?;
-        let source = vegard::io::open_curves(path)?;
-        opened.push((path.clone(), recipe.key.to_string(), source));
+    let expanded = inputs::expand(&args.files);
+    let command = Some(std::env::args().collect::<Vec<_>>().join(" "));
+    let progress = bar(args.quiet, "nanomech [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})");
+    let mut batch = job::run(&expanded.files, &setup, command, &Bar(progress.clone()));
+    progress.finish_and_clear();
+    batch.failures.extend(expanded.problems.into_iter().map(|p| InputFailure { file: p.input, error: p.message }));
+    eprintln!("settings: {}", setup.describe_line());
+    for run in &batch.runs {
+        eprintln!("{}: {}", run.path.display(), run.summary().line());
     }
-    let total: usize = opened.iter().map(|o| o.2.n_curves()).sum();
-    let bar = if args.quiet || total < 2 {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(total as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("nanomech [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        b
-    };
-    let analysed: Vec<Result<(FileRun, InputRecord)>> = opened
-        .into_par_iter()
-        .map(|(path, format, source)| {
-            let file = path.display().to_string();
-            let (results, hashed) = rayon::join(
-                || analysis::analyse_source(source.as_ref(), &file, &setup, &|d| bar.inc(d as u64)),
-                || vegard::provenance::hash_file(&path),
-            );
-            let (sha256, bytes) = hashed.with_context(|| format!("hashing {}", path.display()))?;
-            let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
-            let grid = source.info().grid;
-            Ok((FileRun { path, format, grid, results, source }, input))
-        })
-        .collect();
-    bar.finish_and_clear();
-    let mut runs = Vec::with_capacity(analysed.len());
-    for a in analysed {
-        let (run, input) = a?;
-        prov.inputs.push(input);
-        runs.push(run);
+    for f in &batch.failures {
+        eprintln!("error: {}", f.error);
     }
-    for r in &runs {
-        eprintln!("{}", products::summary_line(r));
+    if batch.runs.len() > 1 {
+        let all = vegard::products::nanomech::batch_summary(&batch);
+        eprintln!("all {} inputs: {}", batch.runs.len(), all.line());
     }
     if let Some(json) = &args.json {
-        products::write_json(json, &runs, &prov)?;
+        write_json(json, &batch, &setup).with_context(|| format!("writing {}", json.display()))?;
     }
-    if let Some(out) = &args.out {
-        products::write_products(out, &runs, &setup, &prov)?;
-        eprintln!("products in {} (open report.html)", out.display());
+    if let Some(out) = out {
+        let root = out.root().to_path_buf();
+        let writing = bar(args.quiet, "products [{bar:40}] {pos}/{len} inputs ({eta})");
+        writing.set_length(batch.runs.len() as u64);
+        let warnings = write_products(&out, "", &batch, &setup, &opts, &|done, _| writing.set_position(done as u64))?;
+        writing.finish_and_clear();
+        for w in &warnings {
+            eprintln!("warning: {w}");
+        }
+        let manifest = out.finish("nanomech")?;
+        eprintln!(
+            "{} files in {} (open {})",
+            manifest.files.len() + 1,
+            root.display(),
+            root.join("report.html").display()
+        );
     }
-    if runs.iter().all(|r| r.results.iter().all(|c| !c.is_valid())) {
-        bail!("no curve gave a valid modulus (see the flags)");
-    }
-    Ok(())
-}
-
-pub fn file_stem(p: &Path) -> String {
-    p.file_name().map(|f| f.to_string_lossy().replace('.', "_")).unwrap_or_else(|| "input".into())
+    Ok(match Outcome::of(&batch) {
+        Outcome::Complete => ExitCode::SUCCESS,
+        Outcome::SomeInputsFailed => {
+            eprintln!(
+                "{} of {} inputs could not be read (exit status {EXIT_SOME_INPUTS_FAILED})",
+                batch.failures.len(),
+                batch.failures.len() + batch.runs.len()
+            );
+            ExitCode::from(EXIT_SOME_INPUTS_FAILED)
+        }
+        Outcome::NoInputAnalysed => {
+            eprintln!("error: no input could be analysed (exit status {EXIT_NO_INPUT_ANALYSED})");
+            ExitCode::from(EXIT_NO_INPUT_ANALYSED)
+        }
+        Outcome::NoValidCurve => {
+            eprintln!("no curve gave a valid modulus: see the flags (exit status {EXIT_NO_VALID_CURVE})");
+            ExitCode::from(EXIT_NO_VALID_CURVE)
+        }
+    })
 }

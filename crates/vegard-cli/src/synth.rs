@@ -1,11 +1,11 @@
-//! `vegard synth` — synthetic SEI-like force volumes with known truth, written as `.vgc`.
+//! `vegard synth` — synthetic SEI-like force volumes with known truth, written as `.vgc`
+//! (`vegard::products::synth`).
 
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use vegard::data::ChannelKind;
-use vegard::io::vegard_curves::VgcWriter;
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};
+use vegard::products::synth::write_sei_volume;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,25 +33,9 @@ fn parse_len(s: &str) -> Result<f64, String> {
 pub fn run(args: Args) -> Result<()> {
     let surface = SeiSurface::new(args.pixels, args.pixels, args.size, args.seed);
     let acq = Acquisition { points_per_segment: args.points, ..Acquisition::default() };
-    let chans = vec![
-        (ChannelKind::MeasuredHeight, "height".to_string(), "m".to_string()),
-        (ChannelKind::Force, "force".to_string(), "N".to_string()),
-        (ChannelKind::Time, "time".to_string(), "s".to_string()),
-    ];
-    let mut meta = vegard::data::Metadata::default();
-    meta.set_text("synthetic", "vegard synth: SEI-like Voronoi phases, DMT retract, Hertz approach");
-    meta.set_number("tip_radius_m", acq.tip_radius_m, Some("m"));
-    meta.set_number("poisson", acq.poisson, None);
-    let mut w = VgcWriter::create(&args.out, &chans, Some(surface.grid()), meta, Some("synthetic"))
-        .with_context(|| format!("creating {}", args.out.display()))?;
     let bar = indicatif::ProgressBar::new((args.pixels * args.pixels) as u64);
-    for y in 0..args.pixels {
-        for x in 0..args.pixels {
-            w.push(&surface.curve(x, y, &acq))?;
-        }
-        bar.inc(args.pixels as u64);
-    }
-    w.finish()?;
+    write_sei_volume(&args.out, &surface, &acq, &|done| bar.set_position(done as u64))
+        .with_context(|| format!("writing {}", args.out.display()))?;
     bar.finish_and_clear();
     eprintln!("wrote {}×{} curves to {}", args.pixels, args.pixels, args.out.display());
     Ok(())

@@ -20,11 +20,13 @@
 //! Units: SI inside, always. Names carry units where they cross a boundary
 //! (`modulus_pa`, `tip_radius_m`).
 
+pub mod batch;
 pub mod data;
 pub mod esm;
 pub mod io;
 pub mod nanomech;
 pub mod numerics;
+pub mod products;
 pub mod provenance;
 pub mod render;
 pub mod sim;

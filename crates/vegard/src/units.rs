@@ -101,13 +101,26 @@ pub fn si_prefix(scale: f64) -> (&'static str, f64) {
     ("a", 1e-18)
 }
 
-/// Format `value unit` with a prefix, e.g. `233.1 kPa`, `20 nm`.
+/// Format `value unit` for people with an SI prefix and at most `digits` decimals, trailing
+/// zeros dropped: `233.1 kPa`, `20 nm`, `90 N/m`, `1.1841 N/m`, `3 µm`.
 pub fn format_si(value: f64, unit: &str, digits: usize) -> String {
     if !value.is_finite() {
         return format!("{value} {unit}");
     }
     let (p, f) = si_prefix(value);
-    format!("{:.*} {p}{unit}", digits, value / f)
+    let mut s = format!("{:.*}", digits, value / f);
+    if s.contains('.') {
+        s.truncate(s.trim_end_matches('0').trim_end_matches('.').len());
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    format!("{s} {p}{unit}")
+}
+
+/// `1 curve`, `4 curves`, `0 curves`.
+pub fn format_count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 #[cfg(test)]
@@ -143,7 +156,14 @@ mod tests {
     fn prefixes() {
         assert_eq!(format_si(233.1e3, "Pa", 1), "233.1 kPa");
         assert_eq!(format_si(20e-9, "m", 0), "20 nm");
-        assert_eq!(format_si(1.0, "N", 2), "1.00 N");
+        assert_eq!(format_si(1.0, "N", 2), "1 N");
+        // For people: no trailing zeros, the micro sign, counts with their noun.
+        assert_eq!(format_si(90.0, "N/m", 4), "90 N/m");
+        assert_eq!(format_si(1.1841, "N/m", 4), "1.1841 N/m");
+        assert_eq!(format_si(3e-6, "m", 3), "3 µm");
+        assert_eq!(format_si(-1e-20, "m", 2), "-10 zm");
+        assert_eq!(format_count(1, "curve", "curves"), "1 curve");
+        assert_eq!(format_count(4, "curve", "curves"), "4 curves");
         assert_eq!(si_prefix(0.0), ("", 1.0));
     }
 }

@@ -7,7 +7,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use vegard::data::ChannelKind;
 use vegard::io::vegard_curves::VgcWriter;
-use vegard::nanomech::analysis::{self, NanomechSettings, Setup};
+use vegard::batch::nanomech::analyse_source;
+use vegard::nanomech::{self as analysis, NanomechSettings, Setup};
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};
 
 #[global_allocator]
@@ -16,7 +17,7 @@ static ALLOC: common::CappedAlloc = common::CappedAlloc::new(512 << 20);
 fn setups() -> Vec<Setup> {
     ["hertz-paraboloid", "dmt", "jkr", "sneddon-sphere"]
         .iter()
-        .map(|m| Setup::new(&NanomechSettings { model: m.to_string(), ..NanomechSettings::default() }).unwrap())
+        .map(|m| Setup::new(&NanomechSettings { tip_radius_m: Some(20e-9), poisson: Some(0.5), model: Some(m.to_string()), ..NanomechSettings::default() }).unwrap())
         .collect()
 }
 
@@ -90,6 +91,36 @@ fn damaged_vgc_and_csv_never_panic() {
         ALLOC.largest.load(std::sync::atomic::Ordering::Relaxed)
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs of damaged samples (not single ones): the whole baseline head NaN (which once made
+/// the no-contact check index an empty vector), a quarter of a segment infinite, the contact
+/// region zeroed, a segment of one repeated value. Every case is an error-free flagged or
+/// analysed curve, never a panic.
+#[test]
+fn damaged_runs_of_samples_are_flagged_not_panics() {
+    let surface = SeiSurface::new(1, 1, 1e-6, 9);
+    let base = surface.curve(0, 0, &Acquisition { points_per_segment: 400, ..Acquisition::default() });
+    let setups = setups();
+    let n = 400;
+    let runs: [(usize, usize); 7] = [(0, n / 10), (0, n / 4), (0, n / 2), (n / 4, n / 2), (n - n / 4, n), (0, n), (n / 2, n / 2 + 3)];
+    for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, 1e300] {
+        for (seg, ch) in [(0, ChannelKind::Force), (1, ChannelKind::Force), (0, ChannelKind::MeasuredHeight), (1, ChannelKind::MeasuredHeight)] {
+            for &(a, b) in &runs {
+                let mut c = base.clone();
+                c.segments[seg].channel_mut(&ch).unwrap().data[a..b].iter_mut().for_each(|x| *x = v);
+                for s in &setups {
+                    let r = catch_unwind(AssertUnwindSafe(|| analysis::analyse_curve(c.clone(), "runs", s, true)));
+                    assert!(r.is_ok(), "panic: {v} over {a}..{b} of segment {seg} {ch:?}, model {}", s.model.spec().key);
+                    let (res, _) = r.unwrap();
+                    let fitted = usize::from(s.segment == vegard::data::SegmentKind::Retract);
+                    if v.is_nan() && ch == ChannelKind::Force && b - a == n && seg == fitted {
+                        assert!(!res.is_valid(), "an all-NaN segment gave a valid modulus");
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Curves made of extreme values go through every model without a panic.

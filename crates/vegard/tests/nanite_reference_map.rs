@@ -9,7 +9,8 @@
 
 mod common;
 
-use vegard::nanomech::analysis::{self, NanomechSettings, Setup};
+use vegard::batch::nanomech::analyse_source;
+use vegard::nanomech::{self as analysis, NanomechSettings, Setup};
 
 /// (curve number in the map, E in Pa, contact point in m) from nanite 4.2.3.
 const NANITE: [(u64, f64, f64); 3] = [
@@ -25,15 +26,15 @@ fn weighted_sneddon_fits_match_nanite() {
     };
     let src = vegard::io::open_curves(&p).unwrap();
     let settings = NanomechSettings {
-        model: "sneddon-sphere-approx".into(),
-        tip_radius_m: 37.28e-6 / 2.0,
-        poisson: 0.5,
+        model: Some("sneddon-sphere-approx".into()),
+        tip_radius_m: Some(37.28e-6 / 2.0),
+        poisson: Some(0.5),
         fix_baseline: true,
         weight_cp_m: Some(2e-6),
         ..NanomechSettings::default()
     };
     let setup = Setup::new(&settings).unwrap();
-    let results = analysis::analyse_source(src.as_ref(), "map", &setup, &|_| {});
+    let results = analyse_source(src.as_ref(), "map", &setup, &|_| {});
     assert_eq!(results.len(), 3);
     for (r, (n, e, cp)) in results.iter().zip(NANITE) {
         assert!(r.flags.is_empty(), "curve {n}: {:?}", r.flags);
@@ -43,6 +44,6 @@ fn weighted_sneddon_fits_match_nanite() {
     // Without the weighting the fits differ from nanite's by 4–35 %: the weighting matters
     // and is what makes the agreement above.
     let unweighted = Setup::new(&NanomechSettings { weight_cp_m: None, ..settings }).unwrap();
-    let plain = analysis::analyse_source(src.as_ref(), "map", &unweighted, &|_| {});
+    let plain = analyse_source(src.as_ref(), "map", &unweighted, &|_| {});
     assert!(plain.iter().zip(NANITE).any(|(r, (_, e, _))| (r.modulus_pa / e - 1.0).abs() > 0.03));
 }

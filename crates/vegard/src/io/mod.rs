@@ -2,6 +2,7 @@
 //! [`registry::FormatRecipe`]) and returns a [`Dataset`]. [`open`] picks the recipe by
 //! magic bytes first, extension second.
 
+pub mod describe;
 mod error;
 pub mod hdf5;
 pub mod ibw;
@@ -48,17 +49,35 @@ pub fn read_head(path: &Path) -> Result<Vec<u8>, IoError> {
     Ok(head)
 }
 
+/// The file extensions of every format vegard reads, as people write them (`.spm`,
+/// `.000–.999`).
+pub fn known_extensions() -> Vec<String> {
+    registry::recipes()
+        .iter()
+        .flat_map(|r| r.extensions.iter())
+        .map(|e| if *e == "###" { ".000–.999".to_string() } else { format!(".{e}") })
+        .collect()
+}
+
 /// The recipe that claims this file: magic bytes first, then the extension.
 pub fn detect(path: &Path) -> Result<&'static FormatRecipe, IoError> {
+    if path.is_dir() {
+        return Err(IoError::new(
+            path,
+            "is a folder, not a file (give the folder to `vegard nanomech`, which reads the data files inside it)",
+        ));
+    }
     let head = read_head(path)?;
+    if head.is_empty() {
+        return Err(IoError::new(path, "file is empty (0 bytes)"));
+    }
     let recipes = registry::recipes();
     recipes
         .iter()
         .find(|r| (r.detect)(path, &head))
         .or_else(|| recipes.iter().find(|r| r.matches_extension(path)))
         .ok_or_else(|| {
-            let known: Vec<&str> = recipes.iter().flat_map(|r| r.extensions.iter().copied()).collect();
-            IoError::new(path, format!("unknown file format (known extensions: {})", known.join(", ")))
+            IoError::new(path, format!("unknown file format (known extensions: {})", known_extensions().join(", ")))
         })
 }
 

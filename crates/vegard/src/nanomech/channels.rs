@@ -5,6 +5,8 @@
 //! All functions take the tip-position axis `x` (m, increasing away from the sample) and
 //! the force `f` (N, baseline already removed so that the free cantilever reads 0).
 
+use crate::numerics::stats::median_in_place;
+
 /// Largest force on a segment: (index, force N). None for an empty or all-NaN segment.
 pub fn peak_force(f: &[f64]) -> Option<(usize, f64)> {
     f.iter().copied().enumerate().filter(|(_, v)| v.is_finite()).max_by(|a, b| a.1.total_cmp(&b.1))
@@ -115,14 +117,9 @@ pub fn baseline_noise(approach_f: &[f64]) -> Option<f64> {
     if v.len() < 5 {
         return None;
     }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        let m = v.len();
-        if m % 2 == 1 { v[m / 2] } else { 0.5 * (v[m / 2 - 1] + v[m / 2]) }
-    };
-    let med = median(&mut v);
+    let med = median_in_place(&mut v);
     let mut dev: Vec<f64> = v.iter().map(|x| (x - med).abs()).collect();
-    Some(1.4826 * median(&mut dev))
+    Some(1.4826 * median_in_place(&mut dev))
 }
 
 #[cfg(test)]

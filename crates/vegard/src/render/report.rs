@@ -4,7 +4,9 @@
 //!
 //! Every piece of text (titles, captions, cells, file metadata) is HTML-escaped; there is
 //! no way to put raw HTML in a report, so metadata read from a file cannot inject markup
-//! or scripts.
+//! or scripts. Index pages of large batches may instead *link* pictures and pages by
+//! relative path ([`Report::image_file`], [`Cell::Link`], [`Cell::Thumbnail`]) so that they
+//! stay small; such paths are checked to be relative (no scheme, no `..`).
 
 use std::path::Path;
 
@@ -17,6 +19,28 @@ enum Block {
     Table { headers: Vec<String>, rows: Vec<Vec<String>> },
     KeyValues(Vec<(String, String)>),
     Code(String),
+    ImageFile { caption: String, src: String },
+    RichTable { headers: Vec<String>, rows: Vec<Vec<Cell>> },
+}
+
+/// A table cell of an index page: text, a link to another page, or a small picture that
+/// links to a page. Paths are relative to the report.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Link { text: String, href: String },
+    Thumbnail { src: String, href: String, alt: String },
+}
+
+/// A relative path safe to put in `src`/`href`: no scheme (`javascript:`), not absolute, no
+/// `..`; anything else becomes `#`.
+fn relative_href(p: &str) -> String {
+    let ok = !p.is_empty()
+        && !p.contains(':')
+        && !p.starts_with('/')
+        && !p.starts_with('\\')
+        && !p.split(['/', '\\']).any(|c| c == "..");
+    if ok { escape(p) } else { "#".into() }
 }
 
 /// An HTML report under construction.
@@ -75,6 +99,19 @@ impl Report {
         self
     }
 
+    /// A picture stored beside the report, by relative path (keeps index pages small).
+    pub fn image_file(&mut self, caption: impl Into<String>, src: impl Into<String>) -> &mut Self {
+        self.blocks.push(Block::ImageFile { caption: caption.into(), src: src.into() });
+        self
+    }
+
+    /// A table whose cells may link to pages or show linked thumbnails.
+    pub fn rich_table<S: AsRef<str>>(&mut self, headers: &[S], rows: Vec<Vec<Cell>>) -> &mut Self {
+        let headers = headers.iter().map(|h| h.as_ref().to_string()).collect();
+        self.blocks.push(Block::RichTable { headers, rows });
+        self
+    }
+
     /// Preformatted text, e.g. the provenance JSON.
     pub fn code_block(&mut self, text: impl Into<String>) -> &mut Self {
         self.blocks.push(Block::Code(text.into()));
@@ -120,6 +157,40 @@ impl Report {
                     h.push_str("</dl>\n");
                 }
                 Block::Code(c) => h.push_str(&format!("<pre><code>{}</code></pre>\n", escape(c))),
+                Block::ImageFile { caption, src } => h.push_str(&format!(
+                    "<figure><img src=\"{}\" alt=\"{c}\"><figcaption>{c}</figcaption></figure>\n",
+                    relative_href(src),
+                    c = escape(caption)
+                )),
+                Block::RichTable { headers, rows } => {
+                    h.push_str("<table>\n<thead><tr>");
+                    for c in headers {
+                        h.push_str(&format!("<th>{}</th>", escape(c)));
+                    }
+                    h.push_str("</tr></thead>\n<tbody>\n");
+                    for r in rows {
+                        h.push_str("<tr>");
+                        for i in 0..r.len().max(headers.len()) {
+                            h.push_str("<td>");
+                            match r.get(i) {
+                                None => {}
+                                Some(Cell::Text(t)) => h.push_str(&escape(t)),
+                                Some(Cell::Link { text, href }) => {
+                                    h.push_str(&format!("<a href=\"{}\">{}</a>", relative_href(href), escape(text)))
+                                }
+                                Some(Cell::Thumbnail { src, href, alt }) => h.push_str(&format!(
+                                    "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"160\" loading=\"lazy\"></a>",
+                                    relative_href(href),
+                                    relative_href(src),
+                                    escape(alt)
+                                )),
+                            }
+                            h.push_str("</td>");
+                        }
+                        h.push_str("</tr>\n");
+                    }
+                    h.push_str("</tbody>\n</table>\n");
+                }
             }
         }
         h.push_str("</body>\n</html>\n");

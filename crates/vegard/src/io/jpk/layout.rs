@@ -94,12 +94,23 @@ pub struct Archive {
     zip: ZipArchive<PosFile>,
 }
 
+/// What a zip that cannot be opened most likely is: a JPK file cut short (it starts like a
+/// zip but its directory, written last, is missing) or not a zip at all.
+fn zip_error_message(path: &Path, e: &zip::result::ZipError) -> String {
+    let mut magic = [0u8; 4];
+    let starts_like_zip = File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04";
+    if starts_like_zip {
+        format!("truncated (or not a JPK zip archive): the zip directory at the end of the file is missing or damaged ({e})")
+    } else {
+        format!("not a zip archive (JPK files are zip files): {e}")
+    }
+}
+
 impl Archive {
     pub fn open(path: &Path) -> Result<Archive, IoError> {
         let file = File::open(path).map_err(|e| IoError::from_io(path, &e))?;
         let pos = PosFile::new(file).map_err(|e| IoError::from_io(path, &e))?;
-        let zip = ZipArchive::new(pos)
-            .map_err(|e| IoError::new(path, format!("expected a zip archive (JPK files are zip files): {e}")))?;
+        let zip = ZipArchive::new(pos).map_err(|e| IoError::new(path, zip_error_message(path, &e)))?;
         Ok(Archive { path: path.to_path_buf(), zip })
     }
 

@@ -1,6 +1,7 @@
 //! Sneddon's rigid cone.
 
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// `F = (2/π) E* tan α δ²` with α the half-opening angle (Sneddon 1965).
@@ -15,6 +16,10 @@ static SPEC: ModelSpec = ModelSpec {
     validity: "Sharp rigid cone of half-opening angle α (tip rounding negligible: δ ≫ R_tip), linear elastic \
                isotropic half-space, small strains (α not too small), frictionless, no adhesion.",
     citation: "I. N. Sneddon, Int. J. Eng. Sci. 3, 47 (1965), conical punch (Eq. 6.5); nanite `hertz_cone`",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: None,
 };
 
 /// Shared by the quadratic laws `F = c · E* · δ²` (cone, pyramids): returns `(F, dF/dδ)` and

@@ -1,7 +1,8 @@
 //! Derjaguin–Muller–Toporov: Hertz plus a constant adhesive force.
 
 use super::hertz_paraboloid::MODULUS;
-use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
+use crate::data::SegmentKind;
+use super::{ADHESIVE_WINDOW, ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
 
 /// `F = 4/3 E* √R δ^{3/2} − F_adh` (Derjaguin, Muller & Toporov 1975), the model Bruker's
 /// PeakForce QNM fits to the retract curve between 30 % and 90 % of the force range (Wolff & Hausen 2023).
@@ -35,11 +36,32 @@ static SPEC: ModelSpec = ModelSpec {
                F_adh and the baseline are interchangeable offsets: fix one of them.",
     citation: "B. V. Derjaguin, V. M. Muller, Yu. P. Toporov, J. Colloid Interface Sci. 53, 314 (1975); \
                PeakForce QNM use as in Wolff & Hausen 2023",
+    default_segment: SegmentKind::Retract,
+    default_window: Some(ADHESIVE_WINDOW),
+    needs_film_thickness: false,
+    validity_length: Some("R"),
 };
 
 impl ContactModel for Dmt {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    /// The adhesion is measured (the pull-off minimum of the retract) and held, as PeakForce
+    /// QNM does (Wolff & Hausen 2023); the baseline is then held too (the two are the same offset).
+    fn start(&self, inputs: &StartInputs, _tip: &Tip) -> Start {
+        let pull_off = inputs.pull_off_force_n.max(0.0);
+        let mut start = Start::from_spec(&SPEC);
+        start.set(&SPEC, ADHESION.key, pull_off);
+        start.held.push(ADHESION.key);
+        start.hold_baseline = true;
+        start.contact_at_pull_off = true;
+        start.force_offset_n = pull_off;
+        start
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {

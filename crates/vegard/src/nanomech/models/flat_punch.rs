@@ -1,6 +1,7 @@
 //! Rigid flat-ended cylinder (flat punch).
 
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// `F = 2 a E* δ`, a = punch radius (`Tip::radius_m`): the contact area is fixed, so the
@@ -17,11 +18,19 @@ static SPEC: ModelSpec = ModelSpec {
                elastic isotropic half-space, δ ≪ a, frictionless, no adhesion.",
     citation: "I. N. Sneddon, Int. J. Eng. Sci. 3, 47 (1965), flat-ended cylinder; K. L. Johnson, Contact \
                Mechanics (1985), Eq. 3.33",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: Some("a"),
 };
 
 impl ContactModel for FlatPunch {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {

@@ -2,7 +2,8 @@
 //! Dimitriadis et al., Biophys. J. 82, 2798 (2002).
 
 use super::hertz_paraboloid::MODULUS;
-use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
+use crate::data::SegmentKind;
+use super::{ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
 use std::f64::consts::PI;
 
 /// How the film is attached to the substrate.
@@ -117,6 +118,10 @@ static SPEC_BONDED: ModelSpec = ModelSpec {
     params: &[MODULUS, FILM_THICKNESS],
     validity: VALIDITY,
     citation: CITATION_BONDED,
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: true,
+    validity_length: Some("min(R, h²/R)"),
 };
 
 static SPEC_UNBONDED: ModelSpec = ModelSpec {
@@ -128,11 +133,37 @@ static SPEC_UNBONDED: ModelSpec = ModelSpec {
     params: &[MODULUS, FILM_THICKNESS],
     validity: VALIDITY,
     citation: CITATION_UNBONDED,
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: true,
+    validity_length: Some("min(R, h²/R)"),
 };
+
+/// The film thickness is a measured input, held at the user's value.
+fn film_start(spec: &ModelSpec, inputs: &StartInputs) -> Start {
+    let mut start = Start::from_spec(spec);
+    if let Some(h) = inputs.film_thickness_m {
+        start.set(spec, FILM_THICKNESS.key, h);
+    }
+    start.held.push(FILM_THICKNESS.key);
+    start
+}
+
+/// The paraboloid needs δ ≪ R and the expansion χ = √(Rδ)/h ≲ 1, i.e. δ ≲ h²/R.
+fn film_validity_length(params: &[f64], tip: &Tip) -> Option<f64> {
+    let h = params.get(1).copied().unwrap_or(f64::NAN);
+    Some(tip.radius_m.min(h * h / tip.radius_m))
+}
 
 impl ContactModel for HertzFilmBonded {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC_BONDED
+    }
+    fn start(&self, inputs: &StartInputs, _tip: &Tip) -> Start {
+        film_start(&SPEC_BONDED, inputs)
+    }
+    fn validity_length_m(&self, params: &[f64], tip: &Tip) -> Option<f64> {
+        film_validity_length(params, tip)
     }
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {
         film_force(delta_m, params, tip, FilmAttachment::Bonded, &mut [0.0; 2]).0
@@ -145,6 +176,12 @@ impl ContactModel for HertzFilmBonded {
 impl ContactModel for HertzFilmUnbonded {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC_UNBONDED
+    }
+    fn start(&self, inputs: &StartInputs, _tip: &Tip) -> Start {
+        film_start(&SPEC_UNBONDED, inputs)
+    }
+    fn validity_length_m(&self, params: &[f64], tip: &Tip) -> Option<f64> {
+        film_validity_length(params, tip)
     }
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {
         film_force(delta_m, params, tip, FilmAttachment::Unbonded, &mut [0.0; 2]).0

@@ -1,5 +1,6 @@
 //! Hertz contact of a paraboloidal indenter on an elastic half-space.
 
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
 
 /// F = (4/3) E* √R δ^{3/2}, E* = E/(1 − ν²) for a rigid tip.
@@ -23,11 +24,19 @@ static SPEC: ModelSpec = ModelSpec {
     params: &[MODULUS],
     validity: "Small indentation δ ≪ R, linear elastic isotropic half-space, frictionless, no adhesion.",
     citation: "H. Hertz, J. reine angew. Math. 92, 156 (1882); Sneddon, Int. J. Eng. Sci. 3, 47 (1965), Eq. 6.4",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: Some("R"),
 };
 
 impl ContactModel for HertzParaboloid {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {

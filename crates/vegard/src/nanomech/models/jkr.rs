@@ -1,7 +1,8 @@
 //! Johnson–Kendall–Roberts adhesive sphere.
 
 use super::hertz_paraboloid::MODULUS;
-use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
+use crate::data::SegmentKind;
+use super::{ADHESIVE_WINDOW, ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
 use std::f64::consts::PI;
 
 /// JKR (Johnson, Kendall & Roberts 1971), in the parametric form of Maugis (2000) with the
@@ -51,6 +52,10 @@ static SPEC: ModelSpec = ModelSpec {
                short-range adhesion acting only inside the contact. Stable (displacement-controlled) branch.",
     citation: "K. L. Johnson, K. Kendall, A. D. Roberts, Proc. R. Soc. Lond. A 324, 301 (1971); D. Maugis, \
                Contact, Adhesion and Rupture of Elastic Solids (Springer, 2000), ch. 5",
+    default_segment: SegmentKind::Retract,
+    default_window: Some(ADHESIVE_WINDOW),
+    needs_film_thickness: false,
+    validity_length: Some("R"),
 };
 
 /// Contact radius `a` (m) of a JKR sphere of radius `r` with reduced modulus `es` and work of
@@ -107,6 +112,23 @@ fn jkr_eval(delta: f64, r: f64, es: f64, w: f64) -> (f64, f64, f64, f64) {
 impl ContactModel for Jkr {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    /// The work of adhesion starts from the pull-off force `3/2 π w R` (Johnson et al. 1971);
+    /// the baseline is held at the corrected zero (see the fitting note above).
+    fn start(&self, inputs: &StartInputs, tip: &Tip) -> Start {
+        let pull_off = inputs.pull_off_force_n.max(0.0);
+        let mut start = Start::from_spec(&SPEC);
+        let w = (2.0 * inputs.pull_off_force_n / (3.0 * PI * tip.radius_m)).max(1e-6);
+        start.set(&SPEC, WORK_OF_ADHESION.key, w);
+        start.hold_baseline = true;
+        start.contact_at_pull_off = true;
+        start.force_offset_n = pull_off;
+        start
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {

@@ -9,6 +9,9 @@
 //! increasing away from the sample; the contact point `x_c` is fitted; the indentation is
 //! `δ = x_c − x` and the fitted curve is `F(x) = F_model(max(δ, 0)) + F_baseline`.
 
+use crate::data::SegmentKind;
+
+pub mod catalog;
 mod cone;
 mod dmt;
 mod flat_punch;
@@ -32,6 +35,11 @@ pub use pyramid3::{PYRAMID3_BILODEAU, Pyramid3};
 pub use pyramid4::{PYRAMID4_BILODEAU, PYRAMID4_EQUAL_AREA_CONE, PYRAMID4_SNEDDON_EQUIVALENT, Pyramid4};
 pub use sneddon_sphere::{SneddonSphere, sneddon_contact_radius};
 pub use sneddon_sphere_approx::SneddonSphereApprox;
+
+/// Fit window of the adhesive models on the retract, as fractions of the force range: "the DMT
+/// model was fit ... within the boundaries of 30 %–90 % of the range between maximum and
+/// minimum force" (Wolff & Hausen 2023, Experimental; Bruker's PeakForce QNM default).
+pub const ADHESIVE_WINDOW: [f64; 2] = [0.3, 0.9];
 
 /// One model parameter as the model declares it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -61,7 +69,8 @@ pub enum TipShape {
     PunchRadius,
 }
 
-/// A model's declaration. Static data: the registry, CLI and report read it.
+/// A model's declaration. Static data: the registry, the fitter, the CLI and the report read it;
+/// nothing about a model is decided elsewhere.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelSpec {
     /// Stable key used on the CLI and in JSON (`hertz-paraboloid`, `dmt`, ...).
@@ -77,6 +86,67 @@ pub struct ModelSpec {
     pub validity: &'static str,
     /// Where the formula comes from (paper, equation).
     pub citation: &'static str,
+    /// Segment fitted unless the user chooses another: the approach for elastic models, the
+    /// retract for adhesive ones (PeakForce QNM fits the retract; Wolff & Hausen 2023).
+    pub default_segment: SegmentKind,
+    /// Fit window as fractions of the segment's force range unless the user chooses one
+    /// (`None` = the whole segment; adhesive models: 0.3–0.9, Wolff & Hausen 2023).
+    pub default_window: Option<[f64; 2]>,
+    /// The model needs the film thickness h, a measured input that is never fitted.
+    pub needs_film_thickness: bool,
+    /// The length the indentation must stay below for the force law to hold, in the words of
+    /// the formula ("R", "a"); `None` when the model has no such limit. Its value is
+    /// [`ContactModel::validity_length_m`].
+    pub validity_length: Option<&'static str>,
+}
+
+/// What the fitter's start values may depend on, measured on the curve or given by the user.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StartInputs {
+    /// The pull-off (adhesion) force measured on the retract, N, positive (NaN if none).
+    pub pull_off_force_n: f64,
+    /// Film thickness h given by the user, m (thin-film models).
+    pub film_thickness_m: Option<f64>,
+}
+
+/// Where a model's fit starts: its parameters' start values and which of them (and whether
+/// the baseline force) are held fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Start {
+    /// Start values in the order of [`ModelSpec::params`]. The modulus is rescaled to the
+    /// data afterwards (from the largest force), whatever is given here.
+    pub values: Vec<f64>,
+    /// Keys of model parameters held at their start value.
+    pub held: Vec<&'static str>,
+    /// Hold the baseline force at the corrected zero (adhesive models: the adhesive term and a
+    /// free baseline are the same constant offset).
+    pub hold_baseline: bool,
+    /// Start the contact point at the pull-off (the adhesion minimum): adhesive models fit a
+    /// window that lies wholly in contact, and δ = 0 is beyond it.
+    pub contact_at_pull_off: bool,
+    /// Force to add to the data's largest force when the start modulus is scaled from it
+    /// (the adhesive pull of DMT and JKR), N.
+    pub force_offset_n: f64,
+}
+
+impl Start {
+    /// The declared defaults, nothing held: elastic models.
+    pub fn from_spec(spec: &ModelSpec) -> Start {
+        Start {
+            values: spec.params.iter().map(|p| p.default).collect(),
+            held: Vec::new(),
+            hold_baseline: false,
+            contact_at_pull_off: false,
+            force_offset_n: 0.0,
+        }
+    }
+
+    /// Set the start value of parameter `key` (no effect if the model has no such key).
+    pub fn set(&mut self, spec: &ModelSpec, key: &str, value: f64) {
+        if let Some(i) = spec.params.iter().position(|p| p.key == key) {
+            self.values[i] = value;
+        }
+    }
 }
 
 /// Tip and sample constants that are not fitted.
@@ -136,6 +206,18 @@ impl Tip {
 /// A contact model: its declaration and its force law.
 pub trait ContactModel: Send + Sync {
     fn spec(&self) -> &'static ModelSpec;
+
+    /// Start values and held parameters for a fit, from what the curve shows and the user's
+    /// inputs. The default is the declared defaults with nothing held.
+    fn start(&self, _inputs: &StartInputs, _tip: &Tip) -> Start {
+        Start::from_spec(self.spec())
+    }
+
+    /// The indentation, m, beyond which the force law no longer holds for these parameters
+    /// and tip ([`ModelSpec::validity_length`] in words); `None` when there is no such limit.
+    fn validity_length_m(&self, _params: &[f64], _tip: &Tip) -> Option<f64> {
+        None
+    }
 
     /// Force F (N) at indentation `delta_m ≥ 0` for the model's parameters `params`
     /// (in the order of [`ModelSpec::params`]). Must return 0 at δ = 0 for non-adhesive

@@ -2,6 +2,7 @@
 
 use super::cone::quadratic_law;
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// `0.8887`: three-sided pyramid prefactor of nanite's `hertz_pyr3s`
@@ -21,6 +22,10 @@ static SPEC: ModelSpec = ModelSpec {
     validity: "Sharp regular three-sided pyramid, face angle α (tip rounding negligible), linear elastic \
                isotropic half-space, frictionless, no adhesion.",
     citation: "G. G. Bilodeau, J. Appl. Mech. 59, 519 (1992); constant as in nanite `hertz_pyr3s`",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: None,
 };
 
 impl ContactModel for Pyramid3 {

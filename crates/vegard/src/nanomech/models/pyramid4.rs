@@ -2,6 +2,7 @@
 
 use super::cone::quadratic_law;
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// Bilodeau's numerical result for a regular four-sided pyramid with face angle α:
@@ -41,6 +42,10 @@ static SPEC: ModelSpec = ModelSpec {
                elastic isotropic half-space, frictionless, no adhesion. Prefactors in other tools: 0.7071 \
                (1/√2), 0.7453 (Bilodeau/Rico, used here).",
     citation: "G. G. Bilodeau, J. Appl. Mech. 59, 519 (1992); M. Rico et al., Phys. Rev. E 72, 021914 (2005)",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: None,
 };
 
 impl ContactModel for Pyramid4 {

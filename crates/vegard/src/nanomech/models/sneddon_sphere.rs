@@ -1,6 +1,7 @@
 //! Sneddon's exact solution for a rigid sphere on an elastic half-space.
 
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// Exact sphere (Sneddon 1965): with contact radius `a` (0 ≤ a < R),
@@ -25,6 +26,10 @@ static SPEC: ModelSpec = ModelSpec {
                for δ ≪ R.",
     citation: "I. N. Sneddon, Int. J. Eng. Sci. 3, 47 (1965), spherical punch (Eqs. 6.x); as implemented in \
                nanite `sneddon_spher` (P. Müller et al., BMC Bioinformatics 20, 465 (2019))",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: Some("R"),
 };
 
 /// `(1+t²) artanh t − t` (= F/(E* R²)), accurate for all 0 ≤ t < 1.
@@ -85,6 +90,10 @@ fn solve_t(d: f64) -> f64 {
 impl ContactModel for SneddonSphere {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {

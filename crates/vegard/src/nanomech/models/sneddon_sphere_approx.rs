@@ -1,6 +1,7 @@
 //! Series approximation of Sneddon's sphere in powers of δ/R (as nanite).
 
 use super::hertz_paraboloid::MODULUS;
+use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
 
 /// `F = 4/3 E* √R δ^{3/2} · (1 − d/10 − d²/840 + 11d³/15120 + 1357d⁴/6652800)`, `d = δ/R`.
@@ -25,6 +26,10 @@ static SPEC: ModelSpec = ModelSpec {
                and degrades as (δ/R)⁵ beyond. No adhesion.",
     citation: "Series expansion of I. N. Sneddon, Int. J. Eng. Sci. 3, 47 (1965); coefficients as in nanite \
                `sneddon_spher_approx` (P. Müller et al., BMC Bioinformatics 20, 465 (2019))",
+    default_segment: SegmentKind::Approach,
+    default_window: None,
+    needs_film_thickness: false,
+    validity_length: Some("R"),
 };
 
 #[inline]
@@ -39,6 +44,10 @@ fn series(d: f64) -> (f64, f64) {
 impl ContactModel for SneddonSphereApprox {
     fn spec(&self) -> &'static ModelSpec {
         &SPEC
+    }
+
+    fn validity_length_m(&self, _params: &[f64], tip: &Tip) -> Option<f64> {
+        Some(tip.radius_m)
     }
 
     fn force(&self, delta_m: f64, params: &[f64], tip: &Tip) -> f64 {
