@@ -227,6 +227,8 @@ fn pictures_are_deterministic() {
     assert_eq!(render::curve_plot(&p).unwrap(), render::curve_plot(&p.clone()).unwrap());
     let h = histogram();
     assert_eq!(render::histogram_png(&h).unwrap(), render::histogram_png(&h.clone()).unwrap());
+    let r = force_plot_with_residuals();
+    assert_eq!(render::curve_plot(&r).unwrap(), render::curve_plot(&r.clone()).unwrap());
 }
 
 /// A Hertz-like approach/retract pair with a fit over part of the contact region.
@@ -253,6 +255,78 @@ fn force_plot() -> CurvePlot {
     p
 }
 
+/// An approach curve on a soft sample: baseline, then Hertz contact up to about 4 nN, with
+/// noise; a Hertz fit over 0–60 nm drawn (as the CLI may) far beyond the data, to about
+/// 20 nN at 300 nm; residuals over the fit window.
+fn force_plot_with_residuals() -> CurvePlot {
+    let n = 300;
+    let z: Vec<f64> = (0..n).map(|i| -60e-9 + 160e-9 * i as f64 / (n - 1) as f64).collect();
+    // E* = 0.7 MPa, R = 20 nm: about 4.2 nN at 100 nm.
+    let hertz = |d: f64| if d > 0.0 { 4.0 / 3.0 * 0.7e6 * 20e-9f64.sqrt() * d.powf(1.5) } else { 0.0 };
+    let noise = |i: usize| 60e-12 * (((i as f64 * 12.9898).sin() * 43758.5453).rem_euclid(1.0) - 0.5);
+    let app: Vec<f64> = z.iter().enumerate().map(|(i, &d)| hertz(d) + noise(i)).collect();
+    let fit_x: Vec<f64> = (0..200).map(|k| -5e-9 + 300e-9 * k as f64 / 199.0).collect();
+    let fit_y: Vec<f64> = fit_x.iter().map(|&d| hertz(d)).collect();
+    let (rx, ry): (Vec<f64>, Vec<f64>) =
+        z.iter().zip(&app).filter(|(d, _)| (0.0..=60e-9).contains(*d)).map(|(&d, &f)| (d, f - hertz(d))).unzip();
+    let mut p = CurvePlot::new("Curve 17 at (3, 4) — Hertz", "Tip position", "m", "Force", "N");
+    p.series.push(Series::new("approach", z, app, SeriesStyle::Line));
+    p.series.push(Series::new("hertz fit", fit_x, fit_y, SeriesStyle::Fit));
+    p.shaded_x = Some((0.0, 60e-9));
+    p.markers.push((0.0, 0.0, "contact point".into()));
+    p.residuals.push(Series::new("approach", rx, ry, SeriesStyle::Points));
+    p
+}
+
+#[test]
+fn fit_beyond_the_data_does_not_change_the_axes() {
+    let with = force_plot_with_residuals();
+    let mut without = with.clone();
+    without.series.retain(|s| s.style != SeriesStyle::Fit);
+    let (a, b) = (render::curve_plot(&with).unwrap(), render::curve_plot(&without).unwrap());
+    save("curve_fit_beyond_data.png", &a);
+    let (a, b) = (decode(&a), decode(&b));
+    assert_eq!((a.w, a.h), (b.w, b.h));
+    // The y tick labels (left strip) and the x tick labels (bottom strip) are the same
+    // pixels with and without the model, which reaches 20 nN at 300 nm.
+    for y in 0..a.h {
+        for x in 0..70 {
+            assert_eq!(a.at(x, y), b.at(x, y), "y-axis area differs at ({x}, {y})");
+        }
+    }
+    for y in a.h - 50..a.h {
+        for x in 0..a.w {
+            assert_eq!(a.at(x, y), b.at(x, y), "x-axis area differs at ({x}, {y})");
+        }
+    }
+    // And the model is drawn (black) inside the plot.
+    assert!(a.px.chunks(3).filter(|p| *p == [0, 0, 0]).count() > 300);
+}
+
+#[test]
+fn curve_plot_with_residual_panel() {
+    let p = force_plot_with_residuals();
+    assert_eq!(p.picture_size(), (800, 640));
+    let bytes = render::curve_plot(&p).unwrap();
+    save("curve_hertz_residuals.png", &bytes);
+    let pic = decode(&bytes);
+    assert_eq!((pic.w, pic.h), (800, 640));
+    assert_eq!(bytes, render::curve_plot(&p).unwrap(), "not deterministic");
+    // Residual dots in the approach colour below the main chart.
+    let blue_rows: Vec<u32> = (0..pic.h).filter(|&y| (0..pic.w).any(|x| pic.at(x, y) == [0, 114, 178])).collect();
+    assert!(blue_rows.iter().any(|&y| y > 460), "no residuals drawn in the lower panel");
+    // A size set by the caller wins.
+    let mut q = p.clone();
+    q.size = Some((640, 480));
+    assert_eq!(decode(&render::curve_plot(&q).unwrap()).h, 480);
+    // Many residual points: drawn as a thin line, still fine.
+    let mut many = p.clone();
+    let x: Vec<f64> = (0..2000).map(|i| i as f64 * 30e-12).collect();
+    let y: Vec<f64> = x.iter().map(|&v| 50e-12 * (v / 3e-9).sin()).collect();
+    many.residuals = vec![Series::new("approach", x, y, SeriesStyle::Points)];
+    save("curve_residuals_many.png", &render::curve_plot(&many).unwrap());
+}
+
 fn histogram() -> HistogramPlot {
     let im = modulus_map();
     let mut h = HistogramPlot::new("DMT modulus, 25×25 map", "DMT modulus", "Pa", im.valid_values().collect());
@@ -275,7 +349,8 @@ fn curve_plot_decodes_and_shades_the_fit_window() {
     let bytes = render::curve_plot(&p).unwrap();
     save("curve_hertz.png", &bytes);
     let pic = decode(&bytes);
-    assert_eq!((pic.w, pic.h), p.size);
+    assert_eq!((pic.w, pic.h), p.picture_size());
+    assert_eq!(p.picture_size(), (800, 520));
     let shade = [255, 236, 179];
     let shaded =
         (0..pic.h).flat_map(|y| (0..pic.w).map(move |x| (x, y))).filter(|&(x, y)| pic.at(x, y) == shade).count();
