@@ -327,6 +327,41 @@ fn curve_plot_with_residual_panel() {
     save("curve_residuals_many.png", &render::curve_plot(&many).unwrap());
 }
 
+#[test]
+fn downsampled_blocks_more_than_half_invalid_are_white() {
+    // 100×100 shown at 50×50: every display pixel is a 2×2 block.
+    let mut im = Image::new("Dissipation", "J", 100, 100);
+    im.size_m = Some((1e-6, 1e-6));
+    for y in 0..100 {
+        for x in 0..100 {
+            im.set(x, y, 1e-17 + 2e-17 * (x as f64 / 99.0), true);
+        }
+    }
+    // Block (5, 5): three of four invalid (two flagged, one NaN). Block (10, 10): one
+    // flagged. Block (20, 20): all NaN although "valid".
+    im.set(10, 10, 0.0, false);
+    im.set(11, 10, 0.0, false);
+    im.data[11 * 100 + 10] = f64::NAN;
+    im.set(21, 21, 0.0, false);
+    for (x, y) in [(40, 40), (41, 40), (40, 41), (41, 41)] {
+        im.data[y * 100 + x] = f64::NAN;
+    }
+    let style = MapStyle { map_px: 50, ..MapStyle::default() };
+    let l = map_layout(&im, &style).unwrap();
+    assert_eq!((l.map_w, l.map_h), (50, 50));
+    let bytes = map_png(&im, &style).unwrap();
+    save("map_blocks_invalid.png", &bytes);
+    let pic = decode(&bytes);
+    let at = |bx: u32, by: u32| pic.at(l.map_x + bx, l.map_y + by);
+    let (lo, hi) = l.limits;
+    assert_eq!(at(5, 5), colormap::INVALID_RGB);
+    assert_eq!(at(20, 20), colormap::INVALID_RGB);
+    let mean = (im.get(20, 21) + im.get(21, 20) + im.get(20, 20)) / 3.0;
+    assert_eq!(at(10, 10), Colormap::Viridis.map((mean - lo) / (hi - lo)));
+    let mean = (im.get(12, 12) + im.get(13, 12)) / 2.0;
+    assert_eq!(at(6, 6), Colormap::Viridis.map((mean - lo) / (hi - lo)));
+}
+
 fn histogram() -> HistogramPlot {
     let im = modulus_map();
     let mut h = HistogramPlot::new("DMT modulus, 25×25 map", "DMT modulus", "Pa", im.valid_values().collect());
