@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use vegard::data::Image;
 use vegard::render::{
     self, Colormap, CurvePlot, GsfInvalid, HistogramPlot, MapStyle, Report, Series, SeriesStyle, colormap, map_layout,
-    map_png,
+    map_png, map_thumbnail_png,
 };
 
 #[global_allocator]
@@ -229,6 +229,8 @@ fn pictures_are_deterministic() {
     assert_eq!(render::histogram_png(&h).unwrap(), render::histogram_png(&h.clone()).unwrap());
     let r = force_plot_with_residuals();
     assert_eq!(render::curve_plot(&r).unwrap(), render::curve_plot(&r.clone()).unwrap());
+    let t = map_thumbnail_png(&im, &MapStyle::default(), 160).unwrap();
+    assert_eq!(t, map_thumbnail_png(&im.clone(), &MapStyle::default(), 160).unwrap());
 }
 
 /// A Hertz-like approach/retract pair with a fit over part of the contact region.
@@ -360,6 +362,45 @@ fn downsampled_blocks_more_than_half_invalid_are_white() {
     assert_eq!(at(10, 10), Colormap::Viridis.map((mean - lo) / (hi - lo)));
     let mean = (im.get(12, 12) + im.get(13, 12)) / 2.0;
     assert_eq!(at(6, 6), Colormap::Viridis.map((mean - lo) / (hi - lo)));
+    // The thumbnail follows the same rule.
+    let t = decode(&map_thumbnail_png(&im, &style, 52).unwrap());
+    assert_eq!((t.w, t.h), (52, 52));
+    assert_eq!(t.at(1 + 5, 1 + 5), colormap::INVALID_RGB);
+    assert_eq!(t.at(1 + 10, 1 + 10), at(10, 10));
+}
+
+#[test]
+fn thumbnails_are_small_maps_with_a_frame() {
+    let im = modulus_map();
+    let style = MapStyle::default();
+    let bytes = map_thumbnail_png(&im, &style, 160).unwrap();
+    save("thumb_modulus.png", &bytes);
+    let t = decode(&bytes);
+    assert_eq!((t.w, t.h), (160, 160));
+    assert!(bytes.len() < map_png(&im, &style).unwrap().len() / 2);
+    // Frame all round, map inside with the colours of the full picture.
+    for k in 0..160 {
+        for p in [t.at(k, 0), t.at(0, k), t.at(k, 159), t.at(159, k)] {
+            assert!(p[0] < 100 && p[0] == p[1] && p[1] == p[2], "frame pixel {p:?}");
+        }
+    }
+    let (lo, hi) = map_layout(&im, &style).unwrap().limits;
+    // Source pixel (x, y) of 25 covers thumbnail pixels 1 + [x·158/25, (x+1)·158/25).
+    let centre = |i: u32| 1 + (2 * i + 1) * 158 / 50;
+    for (x, y) in [(0u32, 0u32), (13, 2), (24, 24)] {
+        let want = Colormap::Viridis.map((im.get(x as usize, y as usize) - lo) / (hi - lo));
+        assert_eq!(t.at(centre(x), centre(y)), want, "({x}, {y})");
+    }
+    for (x, y) in [(3u32, 4u32), (10, 10), (7, 12)] {
+        assert_eq!(t.at(centre(x), centre(y)), colormap::INVALID_RGB, "invalid ({x}, {y})");
+    }
+    // Landscape maps keep their aspect ratio: 160 × about 121.
+    let mut wide = Image::new("wide", "m", 200, 150);
+    wide.data.fill(1e-9);
+    wide.mask.fill(true);
+    let t = decode(&map_thumbnail_png(&wide, &style, 160).unwrap());
+    assert_eq!((t.w, t.h), (160, 121));
+    assert!(map_thumbnail_png(&wide, &style, 3).is_err());
 }
 
 fn histogram() -> HistogramPlot {

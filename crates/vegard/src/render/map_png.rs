@@ -2,7 +2,8 @@
 //! block-averaged when larger than the display), a colour bar labelled with quantity and
 //! prefixed unit, a scale bar of a round physical length, a title and a one-line footnote
 //! (colour map, limits, invalid pixel count). Invalid pixels are white, and so is a block
-//! that is more than half invalid.
+//! that is more than half invalid. [`map_thumbnail_png`] draws the map alone, small, for
+//! index pages.
 //!
 //! Layout (all in pixels, see [`MapLayout`]):
 //! ```text
@@ -390,6 +391,41 @@ fn draw_map_pixels(
     }
 }
 
+/// Longest side of a thumbnail, px: at least this ...
+const THUMB_MIN: u32 = 16;
+/// ... and at most this.
+const THUMB_MAX: u32 = 2000;
+
+/// Size of the map inside a thumbnail of `px` (1-px frame included) on its longest side:
+/// the physical aspect ratio (pixel grid when unknown), the short side at least
+/// [`MIN_SIDE`] (or the long side, if shorter).
+fn thumbnail_map_size(image: &Image, px: u32) -> (u32, u32) {
+    let long = px - 2;
+    let (nx, ny) = (image.nx as f64, image.ny as f64);
+    let aspect = match physical_size(image) {
+        Some((lx, ly)) => lx / ly,
+        None => nx / ny,
+    };
+    let short = |a: f64| ((long as f64 * a).round() as u32).clamp(MIN_SIDE.min(long), long);
+    if aspect >= 1.0 { (long, short(1.0 / aspect)) } else { (short(aspect), long) }
+}
+
+/// A thumbnail of `image` for index pages: only the map, with the colours and limits
+/// [`map_png`] uses for `style` (invalid pixels white, blocks more than half invalid
+/// white), scaled so its longest side including a 1-px frame is `px` (16–2000) px; no text.
+pub fn map_thumbnail_png(image: &Image, style: &MapStyle, px: u32) -> Result<Vec<u8>, RenderError> {
+    check(image)?;
+    if !(THUMB_MIN..=THUMB_MAX).contains(&px) {
+        return Err(RenderError::Invalid(format!("thumbnail size {px} px out of range {THUMB_MIN}–{THUMB_MAX}")));
+    }
+    let limits = color_limits(image, &style.limits, style.symmetric);
+    let (w, h) = thumbnail_map_size(image, px);
+    let mut c = Canvas::new(w + 2, h + 2)?;
+    draw_map_pixels(&mut c, image, (1, 1, w, h), limits, style.colormap);
+    c.frame_around(1, 1, w as i64, h as i64, FRAME_RGB);
+    c.to_png()
+}
+
 /// Draw `image` as a PNG.
 pub fn map_png(image: &Image, style: &MapStyle) -> Result<Vec<u8>, RenderError> {
     let (l, t) = layout_and_texts(image, style)?;
@@ -561,5 +597,17 @@ pub(crate) mod tests {
         im.data[5] = f64::INFINITY;
         assert_eq!(colour(&im, 0), INVALID_RGB);
         assert_eq!(colour(&im, 1), cm.map(4.0 / 40.0));
+    }
+
+    #[test]
+    fn thumbnail_sizes() {
+        assert_eq!(thumbnail_map_size(&ramp(25, 25), 160), (158, 158));
+        assert_eq!(thumbnail_map_size(&ramp(2000, 1500), 160), (158, 119));
+        assert_eq!(thumbnail_map_size(&ramp(300, 2), 160), (158, 24));
+        let mut tall = ramp(10, 10);
+        tall.size_m = Some((1e-6, 4e-6));
+        assert_eq!(thumbnail_map_size(&tall, 100), (25, 98));
+        assert!(map_thumbnail_png(&ramp(5, 5), &MapStyle::default(), 4).is_err());
+        assert!(map_thumbnail_png(&ramp(5, 5), &MapStyle::default(), 16).is_ok());
     }
 }
