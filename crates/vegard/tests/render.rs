@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use vegard::data::Image;
 use vegard::render::{
     self, Colormap, CurvePlot, GsfInvalid, HistogramPlot, MapStyle, Report, Series, SeriesStyle, colormap, map_layout,
-    map_png,
+    map_png, map_thumbnail_png,
 };
 
 #[global_allocator]
@@ -227,6 +227,10 @@ fn pictures_are_deterministic() {
     assert_eq!(render::curve_plot(&p).unwrap(), render::curve_plot(&p.clone()).unwrap());
     let h = histogram();
     assert_eq!(render::histogram_png(&h).unwrap(), render::histogram_png(&h.clone()).unwrap());
+    let r = force_plot_with_residuals();
+    assert_eq!(render::curve_plot(&r).unwrap(), render::curve_plot(&r.clone()).unwrap());
+    let t = map_thumbnail_png(&im, &MapStyle::default(), 160).unwrap();
+    assert_eq!(t, map_thumbnail_png(&im.clone(), &MapStyle::default(), 160).unwrap());
 }
 
 /// A Hertz-like approach/retract pair with a fit over part of the contact region.
@@ -253,6 +257,152 @@ fn force_plot() -> CurvePlot {
     p
 }
 
+/// An approach curve on a soft sample: baseline, then Hertz contact up to about 4 nN, with
+/// noise; a Hertz fit over 0–60 nm drawn (as the CLI may) far beyond the data, to about
+/// 20 nN at 300 nm; residuals over the fit window.
+fn force_plot_with_residuals() -> CurvePlot {
+    let n = 300;
+    let z: Vec<f64> = (0..n).map(|i| -60e-9 + 160e-9 * i as f64 / (n - 1) as f64).collect();
+    // E* = 0.7 MPa, R = 20 nm: about 4.2 nN at 100 nm.
+    let hertz = |d: f64| if d > 0.0 { 4.0 / 3.0 * 0.7e6 * 20e-9f64.sqrt() * d.powf(1.5) } else { 0.0 };
+    let noise = |i: usize| 60e-12 * (((i as f64 * 12.9898).sin() * 43758.5453).rem_euclid(1.0) - 0.5);
+    let app: Vec<f64> = z.iter().enumerate().map(|(i, &d)| hertz(d) + noise(i)).collect();
+    let fit_x: Vec<f64> = (0..200).map(|k| -5e-9 + 300e-9 * k as f64 / 199.0).collect();
+    let fit_y: Vec<f64> = fit_x.iter().map(|&d| hertz(d)).collect();
+    let (rx, ry): (Vec<f64>, Vec<f64>) =
+        z.iter().zip(&app).filter(|(d, _)| (0.0..=60e-9).contains(*d)).map(|(&d, &f)| (d, f - hertz(d))).unzip();
+    let mut p = CurvePlot::new("Curve 17 at (3, 4) — Hertz", "Tip position", "m", "Force", "N");
+    p.series.push(Series::new("approach", z, app, SeriesStyle::Line));
+    p.series.push(Series::new("hertz fit", fit_x, fit_y, SeriesStyle::Fit));
+    p.shaded_x = Some((0.0, 60e-9));
+    p.markers.push((0.0, 0.0, "contact point".into()));
+    p.residuals.push(Series::new("approach", rx, ry, SeriesStyle::Points));
+    p
+}
+
+#[test]
+fn fit_beyond_the_data_does_not_change_the_axes() {
+    let with = force_plot_with_residuals();
+    let mut without = with.clone();
+    without.series.retain(|s| s.style != SeriesStyle::Fit);
+    let (a, b) = (render::curve_plot(&with).unwrap(), render::curve_plot(&without).unwrap());
+    save("curve_fit_beyond_data.png", &a);
+    let (a, b) = (decode(&a), decode(&b));
+    assert_eq!((a.w, a.h), (b.w, b.h));
+    // The y tick labels (left strip) and the x tick labels (bottom strip) are the same
+    // pixels with and without the model, which reaches 20 nN at 300 nm.
+    for y in 0..a.h {
+        for x in 0..70 {
+            assert_eq!(a.at(x, y), b.at(x, y), "y-axis area differs at ({x}, {y})");
+        }
+    }
+    for y in a.h - 50..a.h {
+        for x in 0..a.w {
+            assert_eq!(a.at(x, y), b.at(x, y), "x-axis area differs at ({x}, {y})");
+        }
+    }
+    // And the model is drawn (black) inside the plot.
+    assert!(a.px.chunks(3).filter(|p| *p == [0, 0, 0]).count() > 300);
+}
+
+#[test]
+fn curve_plot_with_residual_panel() {
+    let p = force_plot_with_residuals();
+    assert_eq!(p.picture_size(), (800, 640));
+    let bytes = render::curve_plot(&p).unwrap();
+    save("curve_hertz_residuals.png", &bytes);
+    let pic = decode(&bytes);
+    assert_eq!((pic.w, pic.h), (800, 640));
+    assert_eq!(bytes, render::curve_plot(&p).unwrap(), "not deterministic");
+    // Residual dots in the approach colour below the main chart.
+    let blue_rows: Vec<u32> = (0..pic.h).filter(|&y| (0..pic.w).any(|x| pic.at(x, y) == [0, 114, 178])).collect();
+    assert!(blue_rows.iter().any(|&y| y > 460), "no residuals drawn in the lower panel");
+    // A size set by the caller wins.
+    let mut q = p.clone();
+    q.size = Some((640, 480));
+    assert_eq!(decode(&render::curve_plot(&q).unwrap()).h, 480);
+    // Many residual points: drawn as a thin line, still fine.
+    let mut many = p.clone();
+    let x: Vec<f64> = (0..2000).map(|i| i as f64 * 30e-12).collect();
+    let y: Vec<f64> = x.iter().map(|&v| 50e-12 * (v / 3e-9).sin()).collect();
+    many.residuals = vec![Series::new("approach", x, y, SeriesStyle::Points)];
+    save("curve_residuals_many.png", &render::curve_plot(&many).unwrap());
+}
+
+#[test]
+fn downsampled_blocks_more_than_half_invalid_are_white() {
+    // 100×100 shown at 50×50: every display pixel is a 2×2 block.
+    let mut im = Image::new("Dissipation", "J", 100, 100);
+    im.size_m = Some((1e-6, 1e-6));
+    for y in 0..100 {
+        for x in 0..100 {
+            im.set(x, y, 1e-17 + 2e-17 * (x as f64 / 99.0), true);
+        }
+    }
+    // Block (5, 5): three of four invalid (two flagged, one NaN). Block (10, 10): one
+    // flagged. Block (20, 20): all NaN although "valid".
+    im.set(10, 10, 0.0, false);
+    im.set(11, 10, 0.0, false);
+    im.data[11 * 100 + 10] = f64::NAN;
+    im.set(21, 21, 0.0, false);
+    for (x, y) in [(40, 40), (41, 40), (40, 41), (41, 41)] {
+        im.data[y * 100 + x] = f64::NAN;
+    }
+    let style = MapStyle { map_px: 50, ..MapStyle::default() };
+    let l = map_layout(&im, &style).unwrap();
+    assert_eq!((l.map_w, l.map_h), (50, 50));
+    let bytes = map_png(&im, &style).unwrap();
+    save("map_blocks_invalid.png", &bytes);
+    let pic = decode(&bytes);
+    let at = |bx: u32, by: u32| pic.at(l.map_x + bx, l.map_y + by);
+    let (lo, hi) = l.limits;
+    assert_eq!(at(5, 5), colormap::INVALID_RGB);
+    assert_eq!(at(20, 20), colormap::INVALID_RGB);
+    let mean = (im.get(20, 21) + im.get(21, 20) + im.get(20, 20)) / 3.0;
+    assert_eq!(at(10, 10), Colormap::Viridis.map((mean - lo) / (hi - lo)));
+    let mean = (im.get(12, 12) + im.get(13, 12)) / 2.0;
+    assert_eq!(at(6, 6), Colormap::Viridis.map((mean - lo) / (hi - lo)));
+    // The thumbnail follows the same rule.
+    let t = decode(&map_thumbnail_png(&im, &style, 52).unwrap());
+    assert_eq!((t.w, t.h), (52, 52));
+    assert_eq!(t.at(1 + 5, 1 + 5), colormap::INVALID_RGB);
+    assert_eq!(t.at(1 + 10, 1 + 10), at(10, 10));
+}
+
+#[test]
+fn thumbnails_are_small_maps_with_a_frame() {
+    let im = modulus_map();
+    let style = MapStyle::default();
+    let bytes = map_thumbnail_png(&im, &style, 160).unwrap();
+    save("thumb_modulus.png", &bytes);
+    let t = decode(&bytes);
+    assert_eq!((t.w, t.h), (160, 160));
+    assert!(bytes.len() < map_png(&im, &style).unwrap().len() / 2);
+    // Frame all round, map inside with the colours of the full picture.
+    for k in 0..160 {
+        for p in [t.at(k, 0), t.at(0, k), t.at(k, 159), t.at(159, k)] {
+            assert!(p[0] < 100 && p[0] == p[1] && p[1] == p[2], "frame pixel {p:?}");
+        }
+    }
+    let (lo, hi) = map_layout(&im, &style).unwrap().limits;
+    // Source pixel (x, y) of 25 covers thumbnail pixels 1 + [x·158/25, (x+1)·158/25).
+    let centre = |i: u32| 1 + (2 * i + 1) * 158 / 50;
+    for (x, y) in [(0u32, 0u32), (13, 2), (24, 24)] {
+        let want = Colormap::Viridis.map((im.get(x as usize, y as usize) - lo) / (hi - lo));
+        assert_eq!(t.at(centre(x), centre(y)), want, "({x}, {y})");
+    }
+    for (x, y) in [(3u32, 4u32), (10, 10), (7, 12)] {
+        assert_eq!(t.at(centre(x), centre(y)), colormap::INVALID_RGB, "invalid ({x}, {y})");
+    }
+    // Landscape maps keep their aspect ratio: 160 × about 121.
+    let mut wide = Image::new("wide", "m", 200, 150);
+    wide.data.fill(1e-9);
+    wide.mask.fill(true);
+    let t = decode(&map_thumbnail_png(&wide, &style, 160).unwrap());
+    assert_eq!((t.w, t.h), (160, 121));
+    assert!(map_thumbnail_png(&wide, &style, 3).is_err());
+}
+
 fn histogram() -> HistogramPlot {
     let im = modulus_map();
     let mut h = HistogramPlot::new("DMT modulus, 25×25 map", "DMT modulus", "Pa", im.valid_values().collect());
@@ -275,7 +425,8 @@ fn curve_plot_decodes_and_shades_the_fit_window() {
     let bytes = render::curve_plot(&p).unwrap();
     save("curve_hertz.png", &bytes);
     let pic = decode(&bytes);
-    assert_eq!((pic.w, pic.h), p.size);
+    assert_eq!((pic.w, pic.h), p.picture_size());
+    assert_eq!(p.picture_size(), (800, 520));
     let shade = [255, 236, 179];
     let shaded =
         (0..pic.h).flat_map(|y| (0..pic.w).map(move |x| (x, y))).filter(|&(x, y)| pic.at(x, y) == shade).count();

@@ -13,6 +13,7 @@ const LEGEND_SIZE: f64 = 13.0;
 const GRID_RGB: [u8; 3] = [228, 228, 228];
 
 /// One axis: range and ticks in display units (SI value / prefix factor).
+#[derive(Clone, Debug)]
 pub(crate) struct Axis {
     pub lo: f64,
     pub hi: f64,
@@ -46,6 +47,46 @@ pub(crate) enum Sample {
     Band([u8; 3]),
 }
 
+/// A rectangle of the canvas in pixels, [x0, x1) × [y0, y1).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Rect {
+    pub x0: f64,
+    pub y0: f64,
+    pub x1: f64,
+    pub y1: f64,
+}
+
+impl Rect {
+    /// The whole canvas.
+    pub fn of(canvas: &Canvas) -> Rect {
+        Rect { x0: 0.0, y0: 0.0, x1: canvas.w as f64, y1: canvas.h as f64 }
+    }
+}
+
+/// Which decorations a chart draws around its plot area.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct ChartOptions {
+    /// Tick labels and the axis label under the x axis. Off for a panel stacked above
+    /// another that shares its x axis (the tick marks are still drawn).
+    pub x_labels: bool,
+    /// The plot area starts at least this far right of the rectangle's left edge, px: stacked
+    /// panels whose y tick labels differ in width get the same left edge.
+    pub min_left: f64,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions { x_labels: true, min_left: 0.0 }
+    }
+}
+
+/// Space between the right edge of the plot area and that of its rectangle, px.
+const RIGHT_MARGIN: f64 = 24.0;
+/// Top margin of a chart without a title, px.
+const UNTITLED_TOP: f64 = 12.0;
+/// Bottom margin of a chart without x labels (room for the tick marks), px.
+const UNLABELLED_BOTTOM: f64 = 8.0;
+
 /// A chart: the plot rectangle in pixels and its two axes.
 pub(crate) struct Chart {
     pub left: f64,
@@ -55,30 +96,69 @@ pub(crate) struct Chart {
     pub x: Axis,
     pub y: Axis,
     title: String,
+    rect: Rect,
+    opts: ChartOptions,
 }
 
 impl Chart {
-    /// Lay out a chart on `canvas`, leaving room for the title, tick labels and axis labels.
+    /// Lay out a chart on all of `canvas`, leaving room for the title, tick labels and axis
+    /// labels.
     pub fn new(canvas: &Canvas, title: &str, x: Axis, y: Axis) -> Result<Chart, RenderError> {
+        Chart::in_rect(canvas, Rect::of(canvas), title, x, y, ChartOptions::default())
+    }
+
+    /// Lay out a chart in `rect` of `canvas` (one panel of a stacked figure). The plot area
+    /// is `rect` minus [`Chart::left_margin`], [`Chart::top_margin`],
+    /// [`Chart::bottom_margin`] and a fixed right margin.
+    pub fn in_rect(
+        canvas: &Canvas,
+        rect: Rect,
+        title: &str,
+        x: Axis,
+        y: Axis,
+        opts: ChartOptions,
+    ) -> Result<Chart, RenderError> {
         let title = ellipsize(title, 90);
-        let (_, th) = canvas.text_size(&title, TITLE_SIZE, true)?;
-        let (_, lh) = canvas.text_size(&x.label, LABEL_SIZE, false)?;
-        let (_, tick_h) = canvas.text_size("0", TICK_SIZE, false)?;
-        let mut ytick_w = 0;
-        for (_, s) in &y.ticks {
-            ytick_w = ytick_w.max(canvas.text_size(s, TICK_SIZE, false)?.0);
-        }
-        let left = 14.0 + lh as f64 + 10.0 + ytick_w as f64 + 10.0;
-        let top = 14.0 + th as f64 + 14.0;
-        let bottom = canvas.h as f64 - (12.0 + lh as f64 + 8.0 + tick_h as f64 + 8.0);
-        let right = canvas.w as f64 - 24.0;
-        if right - left < 50.0 || bottom - top < 50.0 {
+        let left = rect.x0 + Chart::left_margin(canvas, &y)?.max(opts.min_left);
+        let top = rect.y0 + Chart::top_margin(canvas, &title)?;
+        let bottom = rect.y1 - Chart::bottom_margin(canvas, opts.x_labels)?;
+        let right = rect.x1 - RIGHT_MARGIN;
+        if right - left < 50.0 || bottom - top < 30.0 {
             return Err(RenderError::Invalid(format!(
                 "picture {}×{} px leaves no room for the plot",
                 canvas.w, canvas.h
             )));
         }
-        Ok(Chart { left, top, right, bottom, x, y, title })
+        Ok(Chart { left, top, right, bottom, x, y, title, rect, opts })
+    }
+
+    /// Room left of the plot area for the y-axis label and the tick labels of `y`, px.
+    pub fn left_margin(canvas: &Canvas, y: &Axis) -> Result<f64, RenderError> {
+        let (_, lh) = canvas.text_size(&y.label, LABEL_SIZE, false)?;
+        let mut ytick_w = 0;
+        for (_, s) in &y.ticks {
+            ytick_w = ytick_w.max(canvas.text_size(s, TICK_SIZE, false)?.0);
+        }
+        Ok(14.0 + lh as f64 + 10.0 + ytick_w as f64 + 10.0)
+    }
+
+    /// Room above the plot area for `title` (a small gap when it is empty), px.
+    pub fn top_margin(canvas: &Canvas, title: &str) -> Result<f64, RenderError> {
+        if title.trim().is_empty() {
+            return Ok(UNTITLED_TOP);
+        }
+        let (_, th) = canvas.text_size(title, TITLE_SIZE, true)?;
+        Ok(14.0 + th as f64 + 14.0)
+    }
+
+    /// Room below the plot area: x tick labels and axis label, or just the tick marks, px.
+    pub fn bottom_margin(canvas: &Canvas, x_labels: bool) -> Result<f64, RenderError> {
+        if !x_labels {
+            return Ok(UNLABELLED_BOTTOM);
+        }
+        let (_, lh) = canvas.text_size("Distance (nm)", LABEL_SIZE, false)?;
+        let (_, tick_h) = canvas.text_size("0", TICK_SIZE, false)?;
+        Ok(12.0 + lh as f64 + 8.0 + tick_h as f64 + 8.0)
     }
 
     /// Screen position of an SI point.
@@ -125,37 +205,29 @@ impl Chart {
         for (v, s) in &self.x.ticks {
             let x = self.x_px(*v).round() as i64;
             c.fill_rect(x, b + 1, 1, 5, FRAME_RGB);
-            c.text(x as i32, (b + 8) as i32 + tick_h as i32 / 2, s, TICK_SIZE, false, Align::Center, TEXT_RGB, false)?;
+            if self.opts.x_labels {
+                let y = (b + 8) as i32 + tick_h as i32 / 2;
+                c.text(x as i32, y, s, TICK_SIZE, false, Align::Center, TEXT_RGB, false)?;
+            }
         }
         for (v, s) in &self.y.ticks {
             let y = self.y_px(*v).round() as i64;
             c.fill_rect(l - 5, y, 5, 1, FRAME_RGB);
             c.text((l - 9) as i32, y as i32, s, TICK_SIZE, false, Align::Right, TEXT_RGB, false)?;
         }
-        let (_, lh) = c.text_size(&self.x.label, LABEL_SIZE, false)?;
-        let xl_y = b as i32 + 8 + tick_h as i32 + 8 + lh as i32 / 2;
-        c.text(((l + r) / 2) as i32, xl_y, &self.x.label, LABEL_SIZE, false, Align::Center, TEXT_RGB, false)?;
-        c.text(
-            14 + lh as i32 / 2,
-            ((t + b) / 2) as i32,
-            &self.y.label,
-            LABEL_SIZE,
-            false,
-            Align::Center,
-            TEXT_RGB,
-            true,
-        )?;
-        let (_, th) = c.text_size(&self.title, TITLE_SIZE, true)?;
-        c.text(
-            ((l + r) / 2) as i32,
-            14 + th as i32 / 2,
-            &self.title,
-            TITLE_SIZE,
-            true,
-            Align::Center,
-            TEXT_RGB,
-            false,
-        )?;
+        let (_, lh) = c.text_size(&self.y.label, LABEL_SIZE, false)?;
+        if self.opts.x_labels {
+            let (_, xlh) = c.text_size(&self.x.label, LABEL_SIZE, false)?;
+            let xl_y = b as i32 + 8 + tick_h as i32 + 8 + xlh as i32 / 2;
+            c.text(((l + r) / 2) as i32, xl_y, &self.x.label, LABEL_SIZE, false, Align::Center, TEXT_RGB, false)?;
+        }
+        let yl_x = self.rect.x0.round() as i32 + 14 + lh as i32 / 2;
+        c.text(yl_x, ((t + b) / 2) as i32, &self.y.label, LABEL_SIZE, false, Align::Center, TEXT_RGB, true)?;
+        if !self.title.trim().is_empty() {
+            let (_, th) = c.text_size(&self.title, TITLE_SIZE, true)?;
+            let ty = self.rect.y0.round() as i32 + 14 + th as i32 / 2;
+            c.text(((l + r) / 2) as i32, ty, &self.title, TITLE_SIZE, true, Align::Center, TEXT_RGB, false)?;
+        }
         Ok(())
     }
 
@@ -199,7 +271,9 @@ impl Chart {
             let sx = x0 + 8.0;
             let full = c.full_clip();
             match *sample {
-                Sample::Line(col, width) => c.line((sx, cy), (sx + 24.0, cy), width, full, col),
+                Sample::Line(col, width) => {
+                    c.line((sx, cy), (sx + 24.0, cy), width, full, col);
+                }
                 Sample::Dot(col) => c.disc((sx + 12.0, cy), 3.5, full, col),
                 Sample::Band(col) => c.fill_rect_f((sx, cy - 6.0), (sx + 24.0, cy + 7.0), full, col),
             }

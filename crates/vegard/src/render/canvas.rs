@@ -123,8 +123,9 @@ impl Canvas {
 
     /// A straight line of `width` px from a to b, clipped to `clip` (Liang & Barsky 1984,
     /// so far-away end points cost nothing), drawn as a row of width×width squares.
-    pub fn line(&mut self, a: (f64, f64), b: (f64, f64), width: u32, clip: Clip, c: [u8; 3]) {
-        let Some((a, b)) = clip_segment(a, b, clip) else { return };
+    /// Returns whether any part of it lies inside `clip`.
+    pub fn line(&mut self, a: (f64, f64), b: (f64, f64), width: u32, clip: Clip, c: [u8; 3]) -> bool {
+        let Some((a, b)) = clip_segment(a, b, clip) else { return false };
         let steps = (b.0 - a.0).abs().max((b.1 - a.1).abs()).ceil().max(1.0) as usize;
         let half = (width as f64 - 1.0) / 2.0;
         let (cx0, cy0, cx1, cy1) = (clip.x0 as i64, clip.y0 as i64, clip.x1 as i64, clip.y1 as i64);
@@ -138,15 +139,19 @@ impl Canvas {
                 }
             }
         }
+        true
     }
 
-    /// A polyline through `pts` (non-finite points break it).
-    pub fn polyline(&mut self, pts: &[(f64, f64)], width: u32, clip: Clip, c: [u8; 3]) {
+    /// A polyline through `pts` (non-finite points break it). Returns whether any part of it
+    /// lies inside `clip`.
+    pub fn polyline(&mut self, pts: &[(f64, f64)], width: u32, clip: Clip, c: [u8; 3]) -> bool {
+        let mut drawn = false;
         for w in pts.windows(2) {
             if [w[0].0, w[0].1, w[1].0, w[1].1].iter().all(|v| v.is_finite()) {
-                self.line(w[0], w[1], width, clip, c);
+                drawn |= self.line(w[0], w[1], width, clip, c);
             }
         }
+        drawn
     }
 
     /// A filled disc of radius `r` px.

@@ -128,6 +128,20 @@ pub fn histogram_of_image(image: &Image, bin_width: Option<f64>, title: &str) ->
 const BAR_RGB: [u8; 3] = [110, 150, 200];
 const BAR_EDGE_RGB: [u8; 3] = [40, 70, 120];
 
+/// The axes of a histogram: the values (SI prefix from the binned range) and the counts.
+fn axes(plot: &HistogramPlot, bins: &Bins) -> (Axis, Axis) {
+    let (x_lo, x_hi) = (bins.start, bins.edge(bins.counts.len()));
+    let max_count = bins.counts.iter().copied().max().unwrap_or(0) as f64;
+    let curve_top = plot.curves.iter().flat_map(|s| s.points()).map(|p| p.1).fold(max_count, f64::max);
+    let y_top = curve_top.max(1.0) * 1.08;
+    let (x0, x1) = padded_range([x_lo, x_hi].into_iter(), 0.02).unwrap_or((x_lo, x_hi));
+    let x = Axis::new(x0, x1, &plot.quantity, &plot.unit, 8);
+    let mut y = Axis::plain(0.0, y_top, "Count", 6);
+    // Counts are whole numbers: no tick between integers.
+    y.ticks.retain(|(v, _)| v.fract() == 0.0);
+    (x, y)
+}
+
 /// Draw the histogram as a PNG.
 pub fn histogram_png(plot: &HistogramPlot) -> Result<Vec<u8>, RenderError> {
     let (w, h) = plot.size;
@@ -136,17 +150,8 @@ pub fn histogram_png(plot: &HistogramPlot) -> Result<Vec<u8>, RenderError> {
     }
     let width = plot.bin_width.unwrap_or_else(|| auto_bin_width(&plot.values));
     let bins = histogram_bins(&plot.values, width)?;
-    let (x_lo, x_hi) = (bins.start, bins.edge(bins.counts.len()));
-    let curve_pts: Vec<(f64, f64)> = plot.curves.iter().flat_map(|s| s.points()).collect();
-    let max_count = bins.counts.iter().copied().max().unwrap_or(0) as f64;
-    let y_top = curve_pts.iter().map(|p| p.1).fold(max_count, f64::max).max(1.0) * 1.08;
-    let (x0, x1) = padded_range([x_lo, x_hi].into_iter(), 0.02).unwrap_or((x_lo, x_hi));
-
+    let (x, y) = axes(plot, &bins);
     let mut c = Canvas::new(w, h)?;
-    let x = Axis::new(x0, x1, &plot.quantity, &plot.unit, 8);
-    let mut y = Axis::plain(0.0, y_top, "Count", 6);
-    // Counts are whole numbers: no tick between integers.
-    y.ticks.retain(|(v, _)| v.fract() == 0.0);
     let chart = Chart::new(&c, &plot.title, x, y)?;
     let clip = chart.clip();
     chart.draw_grid(&mut c);
@@ -213,5 +218,21 @@ mod tests {
         let m = w / 10f64.powf(w.log10().floor());
         assert!([1.0, 2.0, 5.0].iter().any(|n| (m - n).abs() < 1e-9), "{w}");
         assert_eq!(auto_bin_width(&[3.0, 3.0, 3.0]), 1.0);
+    }
+
+    #[test]
+    fn value_axis_uses_a_fitting_prefix() {
+        for (unit, lo, hi, want) in
+            [("Pa", 2e8, 2e9, &["MPa", "GPa"][..]), ("N", 2e-9, 4e-9, &["nN"][..]), ("J", 1e-17, 3e-17, &["aJ"][..])]
+        {
+            let values: Vec<f64> = (0..200).map(|i| lo + (hi - lo) * i as f64 / 199.0).collect();
+            let plot = HistogramPlot::new("t", "Q", unit, values);
+            let bins = histogram_bins(&plot.values, auto_bin_width(&plot.values)).unwrap();
+            let (x, y) = axes(&plot, &bins);
+            assert!(want.iter().any(|u| x.label == format!("Q ({u})")), "{}", x.label);
+            let labels: Vec<String> = x.ticks.iter().map(|(_, s)| s.clone()).collect();
+            crate::render::map_png::tests::assert_readable_ticks(&labels);
+            assert_eq!(y.label, "Count");
+        }
     }
 }

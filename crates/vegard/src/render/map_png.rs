@@ -1,7 +1,9 @@
 //! 2-D maps as PNG: the map (nearest-neighbour upscaled so a 25×25 force map is readable,
 //! block-averaged when larger than the display), a colour bar labelled with quantity and
 //! prefixed unit, a scale bar of a round physical length, a title and a one-line footnote
-//! (colour map, limits, invalid pixel count). Invalid pixels are white.
+//! (colour map, limits, invalid pixel count). Invalid pixels are white, and so is a block
+//! that is more than half invalid. [`map_thumbnail_png`] draws the map alone, small, for
+//! index pages.
 //!
 //! Layout (all in pixels, see [`MapLayout`]):
 //! ```text
@@ -230,6 +232,8 @@ fn physical_size(image: &Image) -> Option<(f64, f64)> {
 struct Texts {
     title: String,
     quantity_label: String,
+    /// Screen x of the (rotated) quantity label's centre line, next to the tick labels.
+    quantity_x: u32,
     tick_labels: Vec<(f64, String)>,
     scale_label: String,
     note: String,
@@ -271,7 +275,7 @@ fn texts(image: &Image, style: &MapStyle, limits: (f64, f64), scale_len: Option<
     if physical_size(image).is_none() {
         note.push_str(" · physical size unknown");
     }
-    Texts { title, quantity_label, tick_labels, scale_label, note }
+    Texts { title, quantity_label, quantity_x: 0, tick_labels, scale_label, note }
 }
 
 /// Compute the layout (and the texts that determine its width).
@@ -281,7 +285,7 @@ fn layout_and_texts(image: &Image, style: &MapStyle) -> Result<(MapLayout, Texts
     let (map_w, map_h) = display_size(image, style.map_px);
     let downsampled = (map_w as usize) < image.nx || (map_h as usize) < image.ny;
     let scale_len = physical_size(image).filter(|_| style.scale_bar).map(|(lx, _)| units::nice_length(0.3 * lx));
-    let t = texts(image, style, limits, scale_len, downsampled);
+    let mut t = texts(image, style, limits, scale_len, downsampled);
 
     let probe = Canvas::new(1, 1)?;
     let mut label_w = 0;
@@ -300,6 +304,9 @@ fn layout_and_texts(image: &Image, style: &MapStyle) -> Result<(MapLayout, Texts
     let colorbar_x = map_x + map_w + BAR_GAP;
     let colorbar_y = map_y;
     let right = colorbar_x + BAR_W + TICK_LEN + 4 + label_w + 12 + (QUANTITY_SIZE as u32 + 4) + PAD;
+    // Right after the tick labels (not at the picture's edge, which a long footnote or title
+    // can push far away).
+    t.quantity_x = right - PAD - (QUANTITY_SIZE as u32) / 2 - 2;
     let width = right.max(PAD + title_w + PAD).max(PAD + note_w + PAD);
 
     let below = map_y + map_h.max(colorbar_h) + 16;
@@ -338,32 +345,94 @@ pub fn map_layout(image: &Image, style: &MapStyle) -> Result<MapLayout, RenderEr
     layout_and_texts(image, style).map(|(l, _)| l)
 }
 
+/// Colour of one display pixel showing the source block [x0, x1) × [y0, y1): white
+/// ([`INVALID_RGB`]) when more than half of the block is invalid, else the colour of the mean
+/// of its valid pixels (one source pixel when magnifying: white exactly when it is invalid).
+fn block_color(
+    image: &Image,
+    (x0, x1): (usize, usize),
+    (y0, y1): (usize, usize),
+    limits: (f64, f64),
+    cm: Colormap,
+) -> [u8; 3] {
+    let (mut mean, mut n_valid, mut n) = (0.0, 0u32, 0u32);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            n += 1;
+            if let Some(v) = valid(image, y * image.nx + x) {
+                n_valid += 1;
+                // Running mean: no overflow from summing many large values.
+                mean += (v - mean) / n_valid as f64;
+            }
+        }
+    }
+    if n_valid == 0 || 2 * (n - n_valid) > n {
+        return INVALID_RGB;
+    }
+    cm.map((mean - limits.0) / (limits.1 - limits.0))
+}
+
+/// Draw the map into the `w`×`h` rectangle at (x, y) of `c`: display pixel (dx, dy) shows
+/// the source block [`source_range`] gives (nearest neighbour when magnifying, block
+/// average when reducing; see [`block_color`]).
+fn draw_map_pixels(
+    c: &mut Canvas,
+    image: &Image,
+    (x, y, w, h): (u32, u32, u32, u32),
+    limits: (f64, f64),
+    cm: Colormap,
+) {
+    let col_ranges: Vec<(usize, usize)> = (0..w).map(|d| source_range(d, w, image.nx)).collect();
+    for dy in 0..h {
+        let rows = source_range(dy, h, image.ny);
+        for (dx, &cols) in col_ranges.iter().enumerate() {
+            c.set((x + dx as u32) as i64, (y + dy) as i64, block_color(image, cols, rows, limits, cm));
+        }
+    }
+}
+
+/// Longest side of a thumbnail, px: at least this ...
+const THUMB_MIN: u32 = 16;
+/// ... and at most this.
+const THUMB_MAX: u32 = 2000;
+
+/// Size of the map inside a thumbnail of `px` (1-px frame included) on its longest side:
+/// the physical aspect ratio (pixel grid when unknown), the short side at least
+/// [`MIN_SIDE`] (or the long side, if shorter).
+fn thumbnail_map_size(image: &Image, px: u32) -> (u32, u32) {
+    let long = px - 2;
+    let (nx, ny) = (image.nx as f64, image.ny as f64);
+    let aspect = match physical_size(image) {
+        Some((lx, ly)) => lx / ly,
+        None => nx / ny,
+    };
+    let short = |a: f64| ((long as f64 * a).round() as u32).clamp(MIN_SIDE.min(long), long);
+    if aspect >= 1.0 { (long, short(1.0 / aspect)) } else { (short(aspect), long) }
+}
+
+/// A thumbnail of `image` for index pages: only the map, with the colours and limits
+/// [`map_png`] uses for `style` (invalid pixels white, blocks more than half invalid
+/// white), scaled so its longest side including a 1-px frame is `px` (16–2000) px; no text.
+pub fn map_thumbnail_png(image: &Image, style: &MapStyle, px: u32) -> Result<Vec<u8>, RenderError> {
+    check(image)?;
+    if !(THUMB_MIN..=THUMB_MAX).contains(&px) {
+        return Err(RenderError::Invalid(format!("thumbnail size {px} px out of range {THUMB_MIN}–{THUMB_MAX}")));
+    }
+    let limits = color_limits(image, &style.limits, style.symmetric);
+    let (w, h) = thumbnail_map_size(image, px);
+    let mut c = Canvas::new(w + 2, h + 2)?;
+    draw_map_pixels(&mut c, image, (1, 1, w, h), limits, style.colormap);
+    c.frame_around(1, 1, w as i64, h as i64, FRAME_RGB);
+    c.to_png()
+}
+
 /// Draw `image` as a PNG.
 pub fn map_png(image: &Image, style: &MapStyle) -> Result<Vec<u8>, RenderError> {
     let (l, t) = layout_and_texts(image, style)?;
     let mut c = Canvas::new(l.width, l.height)?;
     let (lo, hi) = l.limits;
     let cm = style.colormap;
-
-    // The map: each display pixel shows the mean of the valid source pixels it covers
-    // (one pixel when magnifying); white if none is valid.
-    let col_ranges: Vec<(usize, usize)> = (0..l.map_w).map(|d| source_range(d, l.map_w, image.nx)).collect();
-    for dy in 0..l.map_h {
-        let (y0, y1) = source_range(dy, l.map_h, image.ny);
-        for (dx, &(x0, x1)) in col_ranges.iter().enumerate() {
-            let (mut sum, mut n) = (0.0, 0u32);
-            for y in y0..y1 {
-                for x in x0..x1 {
-                    if let Some(v) = valid(image, y * image.nx + x) {
-                        sum += v;
-                        n += 1;
-                    }
-                }
-            }
-            let color = if n == 0 { INVALID_RGB } else { cm.map((sum / n as f64 - lo) / (hi - lo)) };
-            c.set((l.map_x + dx as u32) as i64, (l.map_y + dy) as i64, color);
-        }
-    }
+    draw_map_pixels(&mut c, image, (l.map_x, l.map_y, l.map_w, l.map_h), l.limits, style.colormap);
     c.frame_around(l.map_x as i64, l.map_y as i64, l.map_w as i64, l.map_h as i64, FRAME_RGB);
 
     // Colour bar: row r (from the top) shows the colour of t = 1 − (r + ½)/h.
@@ -381,9 +450,8 @@ pub fn map_png(image: &Image, style: &MapStyle) -> Result<Vec<u8>, RenderError> 
         c.fill_rect(tick_x as i64, y, TICK_LEN as i64, 1, FRAME_RGB);
         c.text((tick_x + TICK_LEN + 4) as i32, y as i32, s, LABEL_SIZE, false, Align::Left, TEXT_RGB, false)?;
     }
-    let qty_x = l.width - PAD - (QUANTITY_SIZE as u32) / 2 - 2;
     let qty_y = l.colorbar_y + l.colorbar_h / 2;
-    c.text(qty_x as i32, qty_y as i32, &t.quantity_label, QUANTITY_SIZE, false, Align::Center, TEXT_RGB, true)?;
+    c.text(t.quantity_x as i32, qty_y as i32, &t.quantity_label, QUANTITY_SIZE, false, Align::Center, TEXT_RGB, true)?;
 
     // Title, scale bar, footnote.
     c.text(l.map_x as i32, (TITLE_H / 2) as i32, &t.title, TITLE_SIZE, true, Align::Left, TEXT_RGB, false)?;
@@ -398,7 +466,7 @@ pub fn map_png(image: &Image, style: &MapStyle) -> Result<Vec<u8>, RenderError> 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn ramp(nx: usize, ny: usize) -> Image {
@@ -459,5 +527,87 @@ mod tests {
         assert!(matches!(map_png(&im, &MapStyle::default()), Err(RenderError::Invalid(_))));
         let im = Image::new("zero", "Pa", 0, 5);
         assert!(map_png(&im, &MapStyle::default()).is_err());
+    }
+
+    /// Ticks are numbers with at most 4 significant digits in [0.1, 1000) (or 0).
+    pub(crate) fn assert_readable_ticks(labels: &[String]) {
+        assert!(labels.len() >= 2, "{labels:?}");
+        for s in labels {
+            let v: f64 = s.replace('−', "-").parse().unwrap_or_else(|_| panic!("tick label '{s}'"));
+            assert!(v == 0.0 || (0.1..1000.0).contains(&v.abs()), "tick label '{s}' out of [0.1, 1000)");
+            let digits = s.trim_start_matches('−').replace('.', "").trim_start_matches('0').len();
+            assert!(digits <= 4, "tick label '{s}' has more than 4 significant digits");
+        }
+    }
+
+    fn linear(name: &str, unit: &str, lo: f64, hi: f64) -> Image {
+        let mut im = Image::new(name, unit, 11, 11);
+        for i in 0..121 {
+            im.data[i] = lo + (hi - lo) * i as f64 / 120.0;
+            im.mask[i] = true;
+        }
+        im
+    }
+
+    #[test]
+    fn colour_bar_ticks_use_a_fitting_prefix() {
+        for (name, unit, lo, hi, want) in [
+            ("Dissipation", "J", 1e-17, 3e-17, &["aJ"][..]),
+            ("Adhesion", "N", 2e-9, 4e-9, &["nN"][..]),
+            ("DMT modulus", "Pa", 2e8, 2e9, &["MPa", "GPa"][..]),
+            ("Height", "m", -3e-9, 5e-9, &["nm"][..]),
+            ("Stiffness", "N/m", 0.02, 0.4, &["mN/m"][..]),
+        ] {
+            let im = linear(name, unit, lo, hi);
+            let style = MapStyle::default();
+            let (l, t) = layout_and_texts(&im, &style).unwrap();
+            assert!(want.iter().any(|u| t.quantity_label == format!("{name} ({u})")), "{}", t.quantity_label);
+            let labels: Vec<String> = t.tick_labels.iter().map(|(_, s)| s.clone()).collect();
+            assert_readable_ticks(&labels);
+            // Tick positions (SI) lie within the limits.
+            let tol = 1e-9 * (l.limits.1 - l.limits.0);
+            assert!(t.tick_labels.iter().all(|(v, _)| *v >= l.limits.0 - tol && *v <= l.limits.1 + tol));
+            if unit == "J" {
+                assert_eq!(labels.first().map(String::as_str), Some("10"), "{labels:?}");
+                assert_eq!(labels.last().map(String::as_str), Some("30"), "{labels:?}");
+                assert!(labels.contains(&"20".to_string()), "{labels:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_more_than_half_invalid_are_white() {
+        // 4×2 source pixels shown as 2×1 display pixels: blocks of 2×2.
+        let mut im = Image::new("b", "Pa", 4, 2);
+        im.data = vec![10.0, 20.0, 1.0, 3.0, 30.0, 40.0, 5.0, 7.0];
+        im.mask = vec![true; 8];
+        let cm = Colormap::Viridis;
+        let lim = (0.0, 40.0);
+        let colour = |im: &Image, bx: usize| block_color(im, (2 * bx, 2 * bx + 2), (0, 2), lim, cm);
+        assert_eq!(colour(&im, 0), cm.map(25.0 / 40.0));
+        // One of four invalid (NaN although the mask says valid): mean of the other three.
+        im.data[0] = f64::NAN;
+        assert_eq!(colour(&im, 0), cm.map(30.0 / 40.0));
+        // Exactly half invalid: still the mean of the valid half.
+        im.mask[1] = false;
+        assert_eq!(colour(&im, 0), cm.map(35.0 / 40.0));
+        // More than half invalid: white, never a dark or averaged colour.
+        im.mask[4] = false;
+        assert_eq!(colour(&im, 0), INVALID_RGB);
+        im.data[5] = f64::INFINITY;
+        assert_eq!(colour(&im, 0), INVALID_RGB);
+        assert_eq!(colour(&im, 1), cm.map(4.0 / 40.0));
+    }
+
+    #[test]
+    fn thumbnail_sizes() {
+        assert_eq!(thumbnail_map_size(&ramp(25, 25), 160), (158, 158));
+        assert_eq!(thumbnail_map_size(&ramp(2000, 1500), 160), (158, 119));
+        assert_eq!(thumbnail_map_size(&ramp(300, 2), 160), (158, 24));
+        let mut tall = ramp(10, 10);
+        tall.size_m = Some((1e-6, 4e-6));
+        assert_eq!(thumbnail_map_size(&tall, 100), (25, 98));
+        assert!(map_thumbnail_png(&ramp(5, 5), &MapStyle::default(), 4).is_err());
+        assert!(map_thumbnail_png(&ramp(5, 5), &MapStyle::default(), 16).is_ok());
     }
 }

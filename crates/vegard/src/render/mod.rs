@@ -26,7 +26,7 @@ pub use colormap::Colormap;
 pub use curve_plot::{CurvePlot, Marker, Series, SeriesStyle, curve_plot};
 pub use gsf::{GsfInvalid, gsf_bytes, gsf_bytes_with, gsf_mask_bytes, parse_gsf, read_gsf};
 pub use histogram::{Bins, HistogramPlot, histogram_bins, histogram_of_image, histogram_png};
-pub use map_png::{ColorLimits, MapLayout, MapStyle, ScaleBar, color_limits, map_layout, map_png};
+pub use map_png::{ColorLimits, MapLayout, MapStyle, ScaleBar, color_limits, map_layout, map_png, map_thumbnail_png};
 pub use report::{Cell, Report};
 
 /// A picture could not be made.

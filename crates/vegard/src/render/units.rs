@@ -11,9 +11,12 @@ pub struct SiPrefix {
     pub factor: f64,
 }
 
-/// The prefixes used for display, pico to giga. (Femto and tera are never needed for AFM
-/// forces, lengths and moduli; smaller/larger values are shown with p/G and more digits.)
-pub const PREFIXES: [SiPrefix; 9] = [
+/// The prefixes used for display, atto to tera, smallest first. Atto and femto are needed
+/// for energies (a dissipation of 1.6e-17 J is 16 aJ, not "0.000016 pJ"); values beyond
+/// either end are shown with a or T and more digits.
+pub const PREFIXES: [SiPrefix; 11] = [
+    SiPrefix { symbol: "a", factor: 1e-18 },
+    SiPrefix { symbol: "f", factor: 1e-15 },
     SiPrefix { symbol: "p", factor: 1e-12 },
     SiPrefix { symbol: "n", factor: 1e-9 },
     SiPrefix { symbol: "µ", factor: 1e-6 },
@@ -29,7 +32,8 @@ pub const PREFIXES: [SiPrefix; 9] = [
 pub const NO_PREFIX: SiPrefix = SiPrefix { symbol: "", factor: 1.0 };
 
 /// The prefix that shows `magnitude` (a typical absolute value, e.g. the largest of a range)
-/// as a number in [1, 1000). Zero, NaN and infinities get no prefix.
+/// as a number in [1, 1000) (within a ... T; beyond, the end prefix). Zero, NaN and
+/// infinities get no prefix.
 pub fn prefix_for(magnitude: f64) -> SiPrefix {
     let m = magnitude.abs();
     if !m.is_finite() || m == 0.0 {
@@ -214,7 +218,14 @@ mod tests {
         assert_eq!(prefix_for(0.5).symbol, "m");
         assert_eq!(prefix_for(0.0).symbol, "");
         assert_eq!(prefix_for(f64::NAN).symbol, "");
-        assert_eq!(prefix_for(1e-20).symbol, "p");
+        assert_eq!(prefix_for(1e-20).symbol, "a");
+        assert_eq!(prefix_for(1.6e-17).symbol, "a");
+        assert_eq!(prefix_for(3e-15).symbol, "f");
+        assert_eq!(prefix_for(999e-15).symbol, "f");
+        assert_eq!(prefix_for(2e12).symbol, "T");
+        assert_eq!(prefix_for(5e15).symbol, "T");
+        assert_eq!(display_prefix(1e-17, 3e-17, "J").symbol, "a");
+        assert_eq!(display_prefix(1e-17, 3e-17, "aJ").symbol, "");
         assert_eq!(prefix_for_range(-2e-9, 5e-8).symbol, "n");
     }
 
@@ -226,7 +237,13 @@ mod tests {
         assert!(!takes_prefix("%"));
         assert_eq!(split_prefix("nm").0.symbol, "n");
         assert_eq!(split_prefix("um").0.symbol, "µ");
-        assert_eq!(split_prefix("µm"), (PREFIXES[2], "m"));
+        assert_eq!(split_prefix("µm").0.symbol, "µ");
+        assert_eq!(split_prefix("µm").1, "m");
+        assert_eq!(split_prefix("aJ").0.factor, 1e-18);
+        assert_eq!(split_prefix("fN").0.factor, 1e-15);
+        assert_eq!(split_prefix("a.u."), (NO_PREFIX, "a.u."));
+        assert!(!takes_prefix("a.u."));
+        assert!(!takes_prefix("fJ"));
         assert_eq!(split_prefix("m"), (NO_PREFIX, "m"));
         assert_eq!(split_prefix("mm").0.factor, 1e-3);
         assert_eq!(split_prefix("MPa").1, "Pa");
