@@ -211,7 +211,7 @@ fn force_volume_products() {
     }
     let csv = std::fs::read_to_string(d.join("res/files/v_vgc/curves.csv")).unwrap();
     assert_eq!(csv.lines().count(), 145);
-    let gsf = vegard::io::read_gsf(&d.join("res/files/v_vgc/modulus.gsf")).unwrap();
+    let gsf = vegard::io::gsf::read_gsf(&d.join("res/files/v_vgc/modulus.gsf")).unwrap();
     assert_eq!((gsf.nx, gsf.ny), (12, 12));
 }
 

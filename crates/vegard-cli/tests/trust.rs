@@ -377,7 +377,7 @@ fn flagged_pixels_are_white_on_every_map() {
         (0..16).flat_map(|y| (0..16).map(move |x| (x, y))).filter(|&(x, y)| surface.truth(x, y).is_none()).collect();
     assert!(!broken.is_empty(), "the synthetic map needs a never-touching pixel");
     for key in ["modulus", "adhesion", "deformation", "dissipation", "peak_force", "height", "r2"] {
-        let gsf = vegard::io::read_gsf(&out.join(format!("files/v_vgc/{key}.gsf"))).unwrap();
+        let gsf = vegard::io::gsf::read_gsf(&out.join(format!("files/v_vgc/{key}.gsf"))).unwrap();
         for &(x, y) in &broken {
             assert!(!gsf.is_valid(x, y), "{key} map shows flagged pixel ({x}, {y})");
         }

@@ -77,7 +77,7 @@ pub fn curves_to_plot(results: &[CurveResult], which: PlotCurves) -> Vec<(usize,
             let mut valid: Vec<usize> = (0..results.len()).filter(|&i| results[i].is_valid()).collect();
             valid.sort_by(|&a, &b| results[a].modulus_pa.total_cmp(&results[b].modulus_pa));
             let mut out: Vec<(usize, String)> = Vec::new();
-            let mut push = |i: usize, why: String, out: &mut Vec<(usize, String)>| {
+            let push = |i: usize, why: String, out: &mut Vec<(usize, String)>| {
                 if !out.iter().any(|o| o.0 == i) {
                     out.push((i, why));
                 }

@@ -213,7 +213,7 @@ pub fn json_bytes(record: &JsonRecord) -> Vec<u8> {
 
 /// Write the JSON record alone to `path` (atomically).
 pub fn write_json(path: &Path, batch: &BatchRun, setup: &Setup) -> std::io::Result<()> {
-    crate::render::write_atomic(path, &json_bytes(&json_record(batch, setup, None)))
+    crate::io::write_atomic(path, &json_bytes(&json_record(batch, setup, None)))
 }
 
 fn style(title: &str, quantity: &str) -> MapStyle {
@@ -294,7 +294,7 @@ fn write_file_products(
             let st = style(&format!("{} — {name}", im.name), &quantity);
             let png = crate::render::map_png(im, &st).map_err(render_err(format!("{name}: {key} map")))?;
             out.write(&format!("{dir}/{key}.png"), &png)?;
-            out.write(&format!("{dir}/{key}.gsf"), &crate::render::gsf_bytes(im))?;
+            out.write(&format!("{dir}/{key}.gsf"), &crate::io::gsf::gsf_bytes(im))?;
             if matches!(key, "modulus" | "adhesion" | "height") {
                 report.image_png(format!("{} ({} flagged or invalid pixels white)", im.name, im.n_invalid()), &png);
             }
@@ -306,7 +306,7 @@ fn write_file_products(
                 page.figures.push((format!("{} — {name}", im.name), format!("{from_index}/{key}.png")));
             }
         }
-        out.write(&format!("{dir}/modulus_mask.gsf"), &crate::render::gsf_mask_bytes(&maps.modulus))?;
+        out.write(&format!("{dir}/modulus_mask.gsf"), &crate::io::gsf::gsf_mask_bytes(&maps.modulus))?;
         report.paragraph("Every map is also written as a Gwyddion .gsf file beside this page (flagged pixels NaN), \
              with modulus_mask.gsf marking the valid pixels.");
     }
