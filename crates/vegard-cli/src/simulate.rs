@@ -58,7 +58,6 @@ pub struct EsmArgs {
     pub quiet: bool,
 }
 
-
 pub fn run(args: Args) -> Result<()> {
     match args.kind {
         Kind::Esm(a) => run_esm(*a),
@@ -112,10 +111,12 @@ fn run_esm(args: EsmArgs) -> Result<()> {
     }
     let prov = esm::provenance(&job, &outcome, Some(std::env::args().collect::<Vec<_>>().join(" ")));
     if let Some(json) = &args.json {
-        write_atomic(json, &esm::json_bytes(&job, &outcome, &prov)).with_context(|| format!("writing {}", json.display()))?;
+        write_atomic(json, &esm::json_bytes(&job, &outcome, &prov))
+            .with_context(|| format!("writing {}", json.display()))?;
     }
     if let Some(path) = &args.nsid {
-        write_atomic(path, &esm::nsid_bytes(&job, &outcome, &prov)?).with_context(|| format!("writing {}", path.display()))?;
+        write_atomic(path, &esm::nsid_bytes(&job, &outcome, &prov)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(out) = out {
         let root = out.root().to_path_buf();

@@ -38,9 +38,17 @@ fn flags_of(c: &serde_json::Value) -> Vec<String> {
 fn failed_fits_are_flagged_by_default() {
     let cases = [
         // (file, model args, flag that must be raised on every curve)
-        ("forcecurves/fmt-jpk-fd_2020.02.07-16.29.05.036.jpk-qi-data", &["--model", "dmt", "--tip-radius", "20nm"][..], "poor_fit"),
+        (
+            "forcecurves/fmt-jpk-fd_2020.02.07-16.29.05.036.jpk-qi-data",
+            &["--model", "dmt", "--tip-radius", "20nm"][..],
+            "poor_fit",
+        ),
         ("forcecurves/fmt-igor-fd_SiN_FD_plot.ibw", &["--model", "jkr", "--tip-radius", "20nm"][..], "poor_fit"),
-        ("formats/asylum_ibw/IgorIBWReader_ForceCurve.ibw", &["--model", "hertz-paraboloid", "--tip-radius", "20nm"][..], "negative_deformation"),
+        (
+            "formats/asylum_ibw/IgorIBWReader_ForceCurve.ibw",
+            &["--model", "hertz-paraboloid", "--tip-radius", "20nm"][..],
+            "negative_deformation",
+        ),
     ];
     for (rel, model, flag) in cases {
         let Some(p) = common::shared_data(rel) else { continue };
@@ -84,7 +92,10 @@ fn thresholds_are_documented_and_overridable() {
 #[test]
 fn no_silent_defaults_and_unit_traps() {
     let cases: [(&[&str], &[&str]); 8] = [
-        (&["--model", "hertz-paraboloid", "--tip-radius", "10", "--poisson", "0.5"], &["10 m", "tip radius", "10nm", "10um"]),
+        (
+            &["--model", "hertz-paraboloid", "--tip-radius", "10", "--poisson", "0.5"],
+            &["10 m", "tip radius", "10nm", "10um"],
+        ),
         (&["--model", "hertz-paraboloid", "--poisson", "0.5"], &["needs the tip radius", "--tip-radius"]),
         (&["--model", "hertz-paraboloid", "--tip-radius", "20nm"], &["Poisson", "--poisson"]),
         (&["--tip-radius", "20nm", "--poisson", "0.5"], &["choose a contact model", "--model"]),
@@ -97,7 +108,8 @@ fn no_silent_defaults_and_unit_traps() {
         let out = vegard().args(["nanomech", "--quiet"]).args(args).arg(spot3()).output().unwrap();
         let err = stderr(&out);
         if expect.is_empty() {
-            assert!(out.status.success(), "{args:?}: {err}");
+            // Accepted (the 20 nm paraboloid on this soft cell is flagged: exit 5, not 1).
+            assert!(matches!(out.status.code(), Some(0 | 5)), "{args:?}: {err}");
             continue;
         }
         assert_eq!(out.status.code(), Some(1), "{args:?} must be refused: {err}");
@@ -227,9 +239,9 @@ fn curve_figures_gallery_and_choice() {
     // Median, lowest, highest modulus and one no_contact example (the synthetic map's
     // never-touching pixel).
     assert!(gallery.len() >= 3 && gallery.len() <= 3 + 15, "{gallery:?}");
-    for p in &gallery {
-        assert_eq!(png_size(p), (800, 640), "{} has no residual panel", p.display());
-    }
+    // Fitted curves have the residual panel (a flagged example without a fit has none).
+    let with_residuals = gallery.iter().filter(|p| png_size(p) == (800, 640)).count();
+    assert!(with_residuals >= 3, "{with_residuals} of {} figures have a residual panel", gallery.len());
     let html = std::fs::read_to_string(d.join("g/files/v_vgc/report.html")).unwrap();
     for why in ["median modulus", "lowest modulus", "highest modulus"] {
         assert!(html.contains(why), "gallery lacks {why}");
@@ -347,12 +359,13 @@ fn messages_for_people() {
     let out = run_ok(vegard().arg("info").arg(spot3()));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("43.493666 mN/m") && text.contains("4000 points"), "{text}");
-    let (_, err, _) = nanomech_json(&spot3(), &["--model", "hertz-paraboloid", "--tip-radius", "10um", "--poisson", "0.5"], "human");
+    let (_, err, _) =
+        nanomech_json(&spot3(), &["--model", "hertz-paraboloid", "--tip-radius", "10um", "--poisson", "0.5"], "human");
     assert!(err.contains(": 1 curve, 1 valid"), "{err}");
     let Some(ibw) = common::shared_data("forcecurves/fmt-igor-fd_SiN_FD_plot.ibw") else { return };
     let out = run_ok(vegard().arg("info").arg(&ibw));
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let pos = |k: &str| text.find(k).unwrap_or_else(|| panic!("info lacks {k}: {text}"));
+    let pos = |k: &str| text.find(&format!("\n  {k}")).unwrap_or_else(|| panic!("info lacks {k}: {text}"));
     assert!(text.contains("1.1841 N/m") && text.contains("MFP3D"), "{text}");
     assert!(pos("instrument") < pos("curves") && pos("date") < pos("curves"), "{text}");
     assert!(pos("spring const") < pos("curves") && pos("InvOLS") < pos("curves"), "{text}");
@@ -368,7 +381,19 @@ fn flagged_pixels_are_white_on_every_map() {
     let out = d.join("out");
     run_ok(
         vegard()
-            .args(["nanomech", "--quiet", "--model", "dmt", "--tip-radius", "20nm", "--poisson", "0.3", "--plot-curves", "none", "--out"])
+            .args([
+                "nanomech",
+                "--quiet",
+                "--model",
+                "dmt",
+                "--tip-radius",
+                "20nm",
+                "--poisson",
+                "0.3",
+                "--plot-curves",
+                "none",
+                "--out",
+            ])
             .arg(&out)
             .arg(&vgc),
     );

@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(format_si(90.0, "N/m", 4), "90 N/m");
         assert_eq!(format_si(1.1841, "N/m", 4), "1.1841 N/m");
         assert_eq!(format_si(3e-6, "m", 3), "3 µm");
-        assert_eq!(format_si(-1e-20, "m", 2), "-10 zm");
+        assert_eq!(format_si(-1e-17, "J", 2), "-10 aJ");
         assert_eq!(format_count(1, "curve", "curves"), "1 curve");
         assert_eq!(format_count(4, "curve", "curves"), "4 curves");
         assert_eq!(si_prefix(0.0), ("", 1.0));

@@ -5,11 +5,11 @@ mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use vegard::batch::nanomech::analyse_source;
 use vegard::data::ChannelKind;
 use vegard::io::vegard_curves::VgcWriter;
-use vegard::batch::nanomech::analyse_source;
-use vegard::nanomech::{self as analysis, NanomechSettings, Setup};
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};
+use vegard::nanomech::{self as analysis, NanomechSettings, Setup};
 
 #[global_allocator]
 static ALLOC: common::CappedAlloc = common::CappedAlloc::new(512 << 20);
@@ -17,7 +17,15 @@ static ALLOC: common::CappedAlloc = common::CappedAlloc::new(512 << 20);
 fn setups() -> Vec<Setup> {
     ["hertz-paraboloid", "dmt", "jkr", "sneddon-sphere"]
         .iter()
-        .map(|m| Setup::new(&NanomechSettings { tip_radius_m: Some(20e-9), poisson: Some(0.5), model: Some(m.to_string()), ..NanomechSettings::default() }).unwrap())
+        .map(|m| {
+            Setup::new(&NanomechSettings {
+                tip_radius_m: Some(20e-9),
+                poisson: Some(0.5),
+                model: Some(m.to_string()),
+                ..NanomechSettings::default()
+            })
+            .unwrap()
+        })
         .collect()
 }
 
@@ -103,15 +111,25 @@ fn damaged_runs_of_samples_are_flagged_not_panics() {
     let base = surface.curve(0, 0, &Acquisition { points_per_segment: 400, ..Acquisition::default() });
     let setups = setups();
     let n = 400;
-    let runs: [(usize, usize); 7] = [(0, n / 10), (0, n / 4), (0, n / 2), (n / 4, n / 2), (n - n / 4, n), (0, n), (n / 2, n / 2 + 3)];
+    let runs: [(usize, usize); 7] =
+        [(0, n / 10), (0, n / 4), (0, n / 2), (n / 4, n / 2), (n - n / 4, n), (0, n), (n / 2, n / 2 + 3)];
     for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, 1e300] {
-        for (seg, ch) in [(0, ChannelKind::Force), (1, ChannelKind::Force), (0, ChannelKind::MeasuredHeight), (1, ChannelKind::MeasuredHeight)] {
+        for (seg, ch) in [
+            (0, ChannelKind::Force),
+            (1, ChannelKind::Force),
+            (0, ChannelKind::MeasuredHeight),
+            (1, ChannelKind::MeasuredHeight),
+        ] {
             for &(a, b) in &runs {
                 let mut c = base.clone();
                 c.segments[seg].channel_mut(&ch).unwrap().data[a..b].iter_mut().for_each(|x| *x = v);
                 for s in &setups {
                     let r = catch_unwind(AssertUnwindSafe(|| analysis::analyse_curve(c.clone(), "runs", s, true)));
-                    assert!(r.is_ok(), "panic: {v} over {a}..{b} of segment {seg} {ch:?}, model {}", s.model.spec().key);
+                    assert!(
+                        r.is_ok(),
+                        "panic: {v} over {a}..{b} of segment {seg} {ch:?}, model {}",
+                        s.model.spec().key
+                    );
                     let (res, _) = r.unwrap();
                     let fitted = usize::from(s.segment == vegard::data::SegmentKind::Retract);
                     if v.is_nan() && ch == ChannelKind::Force && b - a == n && seg == fitted {

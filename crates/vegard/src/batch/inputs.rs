@@ -53,7 +53,10 @@ pub fn expand(args: &[PathBuf]) -> Inputs {
             if out.files.len() == before {
                 out.problems.push(InputProblem {
                     input: text,
-                    message: format!("folder holds no file of a format vegard reads ({})", crate::io::known_extensions().join(", ")),
+                    message: format!(
+                        "folder holds no file of a format vegard reads ({})",
+                        crate::io::known_extensions().join(", ")
+                    ),
                 });
             }
         } else if arg.exists() || !has_glob_chars(&text) {

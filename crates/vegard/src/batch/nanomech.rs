@@ -93,9 +93,9 @@ struct Opened {
 fn open(path: &Path) -> Result<Opened, String> {
     let recipe = io::detect(path).map_err(|e| e.to_string())?;
     let dataset = (recipe.open)(path).map_err(|e| e.to_string())?;
-    let source = dataset.into_curves().ok_or_else(|| {
-        format!("{}: holds images, no force curves ({} file)", path.display(), recipe.name)
-    })?;
+    let source = dataset
+        .into_curves()
+        .ok_or_else(|| format!("{}: holds images, no force curves ({} file)", path.display(), recipe.name))?;
     Ok(Opened { path: path.to_path_buf(), format: recipe.key.to_string(), source })
 }
 
@@ -139,7 +139,14 @@ pub fn run(paths: &[PathBuf], setup: &Setup, command: Option<String>, progress: 
             let (sha256, bytes) =
                 hashed.map_err(|e| InputFailure { file: file.clone(), error: format!("{file}: cannot hash: {e}") })?;
             let input = InputRecord { path: file, sha256, bytes, format: o.format.clone() };
-            Ok(InputRun { grid: o.source.info().grid, path: o.path, format: o.format, results, source: o.source, input })
+            Ok(InputRun {
+                grid: o.source.info().grid,
+                path: o.path,
+                format: o.format,
+                results,
+                source: o.source,
+                input,
+            })
         })
         .collect();
     let mut runs = Vec::new();

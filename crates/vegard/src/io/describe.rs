@@ -29,7 +29,7 @@ fn opt_si(v: Option<f64>, unit: &str) -> String {
 fn facts(meta: &Metadata, out: &mut String) {
     for (key, label) in KEY_FACTS {
         if let Some(v) = meta.get(key) {
-            out.push_str(&format!("  {label:<13}{v}\n"));
+            out.push_str(&format!("  {label:<12} {v}\n"));
         }
     }
 }
@@ -37,7 +37,7 @@ fn facts(meta: &Metadata, out: &mut String) {
 fn rest(meta: &Metadata, out: &mut String) {
     let others: Vec<_> = meta.iter().filter(|(k, _)| !KEY_FACTS.iter().any(|f| f.0 == k.as_str())).collect();
     for (k, v) in others.iter().take(MAX_TEXT_KEYS) {
-        out.push_str(&format!("  {k:<13}{v}\n"));
+        out.push_str(&format!("  {k:<12} {v}\n"));
     }
     if others.len() > MAX_TEXT_KEYS {
         out.push_str(&format!("  … {} more metadata keys (use --json)\n", others.len() - MAX_TEXT_KEYS));
@@ -47,33 +47,38 @@ fn rest(meta: &Metadata, out: &mut String) {
 /// The text description of `path`.
 pub fn describe_text(path: &Path) -> Result<String, IoError> {
     let recipe = detect(path)?;
-    let mut out = format!("{}\n  {:<13}{} ({})\n", path.display(), "format", recipe.name, recipe.key);
+    let mut out = format!("{}\n  {:<12} {} ({})\n", path.display(), "format", recipe.name, recipe.key);
     match (recipe.open)(path)? {
         Dataset::Curves(src) => {
             let info = src.info();
             facts(&info.metadata, &mut out);
-            out += &format!("  {:<13}{}\n", "spring const", opt_si(info.calibration.spring_constant_n_per_m, "N/m"));
-            out += &format!("  {:<13}{}\n", "InvOLS", opt_si(info.calibration.sensitivity_m_per_v, "m/V"));
-            out += &format!("  {:<13}{}\n", "curves", info.n_curves);
+            out += &format!("  {:<12} {}\n", "spring const", opt_si(info.calibration.spring_constant_n_per_m, "N/m"));
+            out += &format!("  {:<12} {}\n", "InvOLS", opt_si(info.calibration.sensitivity_m_per_v, "m/V"));
+            out += &format!("  {:<12} {}\n", "curves", info.n_curves);
             if let Some(g) = info.grid {
-                out += &format!("  {:<13}{} × {}", "grid", g.nx, g.ny);
+                out += &format!("  {:<12} {} × {}", "grid", g.nx, g.ny);
                 if let Some((sx, sy)) = g.size_m {
                     out += &format!(" over {} × {}", format_si(sx, "m", 3), format_si(sy, "m", 3));
                 }
                 out.push('\n');
             }
-            out += &format!("  {:<13}{}\n", "segments", info.segments.join(", "));
+            out += &format!("  {:<12} {}\n", "segments", info.segments.join(", "));
             let chans: Vec<String> = info.channels.iter().map(|(k, u)| format!("{} [{}]", k.key(), u)).collect();
-            out += &format!("  {:<13}{}\n", "channels", chans.join(", "));
+            out += &format!("  {:<12} {}\n", "channels", chans.join(", "));
             if let Ok(c) = src.curve(0) {
                 let lens: Vec<String> = c.segments.iter().map(|s| format!("{} {}", s.name, s.len())).collect();
-                out += &format!("  {:<13}{} ({})\n", "curve 0", format_count(c.len(), "point", "points"), lens.join(", "));
+                out += &format!(
+                    "  {:<12} {} ({})\n",
+                    "curve 0",
+                    format_count(c.len(), "point", "points"),
+                    lens.join(", ")
+                );
             }
             rest(&info.metadata, &mut out);
         }
         Dataset::Images { images, metadata, .. } => {
             facts(&metadata, &mut out);
-            out += &format!("  {:<13}{}\n", "images", images.len());
+            out += &format!("  {:<12} {}\n", "images", images.len());
             for im in &images {
                 out += &format!("    {} [{}] {}×{}", im.name, im.unit, im.nx, im.ny);
                 if let Some((sx, sy)) = im.size_m {

@@ -6,8 +6,8 @@
 //! [`CurveSource`] trait (one curve at a time, from any thread; [`read_block`] gathers a
 //! range into a column-wise [`crate::data::CurveMap`]).
 
-pub mod describe;
 pub mod atomic;
+pub mod describe;
 mod error;
 pub mod gsf;
 pub mod hdf5;

@@ -184,7 +184,11 @@ pub fn analyse_curve(
         Err(_) => {
             // The offset needs a contact to find the baseline before it; on pure noise (a ramp
             // that stopped short) it fails. Say which of the two it was.
-            r.flags.push(if is_noise_only(&curve, s.min_contact_snr) { Flag::NoContact } else { Flag::PreprocessFailed });
+            r.flags.push(if is_noise_only(&curve, s.min_contact_snr) {
+                Flag::NoContact
+            } else {
+                Flag::PreprocessFailed
+            });
             return (r, None);
         }
     }

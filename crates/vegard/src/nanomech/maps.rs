@@ -130,9 +130,13 @@ mod tests {
         im.set(7, 5, f64::NAN, false);
         level_plane(&mut im);
         // The bump stands 5 nm above the rest; the rest is flat to rounding.
-        let rest: Vec<f64> =
-            (0..6).flat_map(|y| (0..8).map(move |x| (x, y))).filter(|&p| p != (3, 2) && p != (7, 5)).map(|(x, y)| im.get(x, y)).collect();
-        let spread = rest.iter().copied().fold(f64::NEG_INFINITY, f64::max) - rest.iter().copied().fold(f64::INFINITY, f64::min);
+        let rest: Vec<f64> = (0..6)
+            .flat_map(|y| (0..8).map(move |x| (x, y)))
+            .filter(|&p| p != (3, 2) && p != (7, 5))
+            .map(|(x, y)| im.get(x, y))
+            .collect();
+        let spread =
+            rest.iter().copied().fold(f64::NEG_INFINITY, f64::max) - rest.iter().copied().fold(f64::INFINITY, f64::min);
         assert!(spread < 0.2e-9, "{spread}");
         assert!((im.get(3, 2) - rest[0] - 5e-9).abs() < 0.2e-9);
         assert!(!im.is_valid(7, 5));

@@ -186,7 +186,7 @@ struct Plausible {
 impl Plausible {
     fn check(&self, value: f64) -> Result<(), SettingsError> {
         if !value.is_finite() || value <= 0.0 {
-            return err(format!("{} ({}) must be > 0, got {value} {}", self.what, self.key, self.unit));
+            return err(format!("{} ({}) must be > 0, got {}", self.what, self.key, format_si(value, self.unit, 3)));
         }
         if value < self.low || value > self.high {
             let hint: Vec<String> = self.suggest.iter().map(|u| format!("{}{u}", trim_number(value))).collect();
@@ -292,7 +292,8 @@ impl Setup {
                 keys()
             ));
         };
-        let model = models::by_key(key).ok_or_else(|| SettingsError(format!("unknown model '{key}' (known: {})", keys())))?;
+        let model =
+            models::by_key(key).ok_or_else(|| SettingsError(format!("unknown model '{key}' (known: {})", keys())))?;
         let spec = model.spec();
         let Some(poisson) = settings.poisson else {
             return err(format!(
@@ -320,12 +321,6 @@ impl Setup {
                 (r, f64::NAN)
             }
             TipShape::HalfAngle => {
-                let Some(a) = settings.half_angle_deg else {
-                    return err(format!(
-                        "the {key} model needs the tip's half-opening angle (face angle for pyramids): give \
-                         half_angle_deg (--half-angle, e.g. 20deg)"
-                    ));
-                };
                 if let Some(r) = settings.tip_radius_m {
                     return err(format!(
                         "the {key} model is a sharp tip and does not use a tip radius (tip_radius_m, --tip-radius = \
@@ -333,6 +328,12 @@ impl Setup {
                         format_si(r, "m", 3)
                     ));
                 }
+                let Some(a) = settings.half_angle_deg else {
+                    return err(format!(
+                        "the {key} model needs the tip's half-opening angle (face angle for pyramids): give \
+                         half_angle_deg (--half-angle, e.g. 20deg)"
+                    ));
+                };
                 if !(a > 0.0 && a < 90.0) {
                     return err(format!("half angle (half_angle_deg, --half-angle) must be in (0, 90)°, got {a}"));
                 }
@@ -455,7 +456,9 @@ impl Setup {
         kv.push((
             "fit range".into(),
             match (self.window, s.crop_factor) {
-                (Some([a, b]), _) => format!("{}–{} % of the force range", trim_number(a * 100.0), trim_number(b * 100.0)),
+                (Some([a, b]), _) => {
+                    format!("{}–{} % of the force range", trim_number(a * 100.0), trim_number(b * 100.0))
+                }
                 (None, Some(c)) => format!("last {} × (N − contact index) points", trim_number(c)),
                 (None, None) => "whole segment".into(),
             },

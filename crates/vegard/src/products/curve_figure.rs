@@ -66,7 +66,9 @@ pub fn curves_to_plot(results: &[CurveResult], which: PlotCurves) -> Vec<(usize,
     let plottable = |r: &CurveResult| !r.flags.iter().any(|f| f.is_data_failure());
     match which {
         PlotCurves::None => Vec::new(),
-        PlotCurves::All => results.iter().enumerate().filter(|(_, r)| plottable(r)).map(|(i, _)| (i, String::new())).collect(),
+        PlotCurves::All => {
+            results.iter().enumerate().filter(|(_, r)| plottable(r)).map(|(i, _)| (i, String::new())).collect()
+        }
         PlotCurves::Flagged => results
             .iter()
             .enumerate()
@@ -90,7 +92,9 @@ pub fn curves_to_plot(results: &[CurveResult], which: PlotCurves) -> Vec<(usize,
                 push(valid[valid.len() - 1], "highest modulus".into(), &mut out);
             }
             for &flag in Flag::all() {
-                if let Some(i) = (0..results.len()).find(|&i| results[i].flags.contains(&flag) && plottable(&results[i])) {
+                if let Some(i) =
+                    (0..results.len()).find(|&i| results[i].flags.contains(&flag) && plottable(&results[i]))
+                {
                     push(i, format!("example of {}", flag.key()), &mut out);
                 }
             }
@@ -137,9 +141,15 @@ pub fn curve_figure(
     let indentation = axis == PlotAxis::Indentation && fitted;
     let to_axis = |x: f64| if indentation { xc - x } else { x };
     let (x_label, what) = if indentation { ("Indentation δ", "δ") } else { ("Tip position", "x") };
-    let mut plot = CurvePlot::new(format!("Curve {}{at} — {}{flags}", result.index, spec.key), x_label, "m", "Force", "N");
+    let mut plot =
+        CurvePlot::new(format!("Curve {}{at} — {}{flags}", result.index, spec.key), x_label, "m", "Force", "N");
     for (kind, x, f) in &d.segments {
-        plot.series.push(Series::new(kind.key(), x.iter().map(|&v| to_axis(v)).collect(), f.clone(), SeriesStyle::Line));
+        plot.series.push(Series::new(
+            kind.key(),
+            x.iter().map(|&v| to_axis(v)).collect(),
+            f.clone(),
+            SeriesStyle::Line,
+        ));
     }
     let fitted_seg = d.segments.iter().find(|s| s.0 == d.fitted_segment);
     if let (true, Some((_, x, f))) = (fitted, fitted_seg) {
@@ -147,10 +157,15 @@ pub fn curve_figure(
         if b > a && b <= x.len() {
             // The model over the fit window only, at the window's own positions (sorted so
             // the line does not double back), and the residuals there.
-            let mut pts: Vec<(f64, f64)> =
-                x[a..b].iter().zip(&f[a..b]).filter(|(x, f)| x.is_finite() && f.is_finite()).map(|(&x, &f)| (x, f)).collect();
+            let mut pts: Vec<(f64, f64)> = x[a..b]
+                .iter()
+                .zip(&f[a..b])
+                .filter(|(x, f)| x.is_finite() && f.is_finite())
+                .map(|(&x, &f)| (x, f))
+                .collect();
             pts.sort_by(|p, q| p.0.total_cmp(&q.0));
-            let model: Vec<f64> = pts.iter().map(|p| fit::model_force(setup.model, &setup.tip, &d.fit_values, p.0)).collect();
+            let model: Vec<f64> =
+                pts.iter().map(|p| fit::model_force(setup.model, &setup.tip, &d.fit_values, p.0)).collect();
             let xs: Vec<f64> = pts.iter().map(|p| to_axis(p.0)).collect();
             let resid: Vec<f64> = pts.iter().zip(&model).map(|(p, m)| p.1 - m).collect();
             plot.series.push(Series::new(format!("{} fit", spec.key), xs.clone(), model, SeriesStyle::Fit));
@@ -159,7 +174,14 @@ pub fn curve_figure(
             plot.shaded_x = Some((lo, hi));
         }
         let y = fit::model_force(setup.model, &setup.tip, &d.fit_values, xc);
-        plot.markers.push((to_axis(xc), y, format!("contact point {what} = {}", if indentation { "0".into() } else { crate::units::format_si(xc, "m", 3) })));
+        plot.markers.push((
+            to_axis(xc),
+            y,
+            format!(
+                "contact point {what} = {}",
+                if indentation { "0".into() } else { crate::units::format_si(xc, "m", 3) }
+            ),
+        ));
     }
     if d.fitted_segment == SegmentKind::Retract {
         plot.shaded_label = "fit window (retract)".into();

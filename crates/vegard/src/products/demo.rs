@@ -96,7 +96,13 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
     let mut rows = Vec::new();
     for (label, settings, reference, tol, sub) in [
         ("JPK Data Processing (paraboloid R = 40 nm, cropped)", &jpk_settings, 233.1e3, "rtol 2e-3", "spot3-jpk-dp"),
-        ("nanite defaults (paraboloid R = 10 µm, full range)", &nanite_settings, 14741.958242422093, "atol 1 Pa", "spot3-nanite"),
+        (
+            "nanite defaults (paraboloid R = 10 µm, full range)",
+            &nanite_settings,
+            14741.958242422093,
+            "atol 1 Pa",
+            "spot3-nanite",
+        ),
     ] {
         let (batch, setup) = analyse(&spot3, settings)?;
         write_products(&out, &format!("{sub}/"), &batch, &setup, &opts, &|_, _| {})?;
@@ -115,7 +121,10 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
             format!("{} ({:.1} R)", format_si(r.max_indentation_m, "m", 3), r.max_indentation_m / setup.tip.radius_m),
             flags,
         ]);
-        report.image_file(format!("{label}: model over the fit window, residuals below"), format!("{sub}/files/{}/curve_{}.png", sanitized(SPOT3_NAME), r.index));
+        report.image_file(
+            format!("{label}: model over the fit window, residuals below"),
+            format!("{sub}/files/{}/curve_{}.png", sanitized(SPOT3_NAME), r.index),
+        );
         lines.push(format!("spot3, {label}: E = {:.2} Pa (reference {reference:.2} Pa)", r.modulus_pa));
     }
     report.table(
@@ -123,9 +132,9 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
         &rows,
     );
     report.paragraph(
-        "The same number as JPK's software, and an honest flag: with R = 40 nm this soft cell is indented \
-         about five tip radii deep, far beyond δ ≪ R where the paraboloid holds, so vegard reports the \
-         vendor-compatible modulus flagged beyond_validity. The 10 µm sphere stays within δ < R.",
+        "The same numbers as JPK's software and nanite, and an honest flag: with R = 40 nm this soft cell is \
+         indented over three tip radii deep, far beyond δ ≪ R where the paraboloid holds, so vegard reports the \
+         vendor-compatible modulus flagged beyond_validity. With the 10 µm sphere the indentation stays below R.",
     );
 
     // 2. Synthetic SEI-like QNM force volume.
@@ -149,7 +158,9 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
     let g = run.grid.ok_or_else(|| DemoError::Other("synthetic volume has no grid".into()))?;
     let m = maps::maps(&run.results, &g, "DMT");
     let style = |t: &str, q: &str| MapStyle { title: Some(t.into()), quantity: Some(q.into()), ..Default::default() };
-    let png = |im: &Image, t: &str, q: &str| crate::render::map_png(im, &style(t, q)).map_err(|e| DemoError::Other(e.to_string()));
+    let png = |im: &Image, t: &str, q: &str| {
+        crate::render::map_png(im, &style(t, q)).map_err(|e| DemoError::Other(e.to_string()))
+    };
     report.image_png("DMT modulus map (flagged pixels white)", &png(&m.modulus, "DMT modulus", "DMT modulus")?);
     report.image_png("Adhesion map (flagged pixels white)", &png(&m.adhesion, "Adhesion", "Adhesion")?);
     // Compare with the truth, phase by phase.
@@ -202,8 +213,14 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
         .collect();
     let rms = (diffs.iter().map(|d| d * d).sum::<f64>() / diffs.len().max(1) as f64).sqrt();
     let (lo, hi) = truth.range().unwrap_or((0.0, 0.0));
-    report.image_png("Height at contact, measured (plane-levelled)", &png(&m.height, "Height at contact (measured)", "Height")?);
-    report.image_png("True surface height of the synthetic sample (plane-levelled)", &png(&truth, "True surface height", "Height")?);
+    report.image_png(
+        "Height at contact, measured (plane-levelled)",
+        &png(&m.height, "Height at contact (measured)", "Height")?,
+    );
+    report.image_png(
+        "True surface height of the synthetic sample (plane-levelled)",
+        &png(&truth, "True surface height", "Height")?,
+    );
     report.paragraph(format!(
         "The height-at-contact map recovers the synthetic topography ({} peak to peak after levelling): RMS \
          difference {} over {} valid pixels. It is read from the height channel at the fitted contact point and \

@@ -442,7 +442,6 @@ pub fn run(s: &EsmJob, progress: &dyn Fn(usize, usize)) -> Result<EsmOutcome> {
     Ok(out)
 }
 
-
 /// The provenance of a run (`command`: the command line, if any).
 pub fn provenance(s: &EsmJob, o: &EsmOutcome, command: Option<String>) -> Provenance {
     let mut prov = Provenance::new(

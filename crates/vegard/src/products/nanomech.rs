@@ -307,12 +307,15 @@ fn write_file_products(
             }
         }
         out.write(&format!("{dir}/modulus_mask.gsf"), &crate::io::gsf::gsf_mask_bytes(&maps.modulus))?;
-        report.paragraph("Every map is also written as a Gwyddion .gsf file beside this page (flagged pixels NaN), \
-             with modulus_mask.gsf marking the valid pixels.");
+        report.paragraph(
+            "Every map is also written as a Gwyddion .gsf file beside this page (flagged pixels NaN), \
+             with modulus_mask.gsf marking the valid pixels.",
+        );
     }
     let moduli: Vec<f64> = run.results.iter().filter(|r| r.is_valid()).map(|r| r.modulus_pa).collect();
     if moduli.len() >= 10 {
-        let mut h = HistogramPlot::new(format!("Modulus histogram — {name}"), format!("{key_upper} modulus"), "Pa", moduli);
+        let mut h =
+            HistogramPlot::new(format!("Modulus histogram — {name}"), format!("{key_upper} modulus"), "Pa", moduli);
         let range = h.values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             - h.values.iter().copied().fold(f64::INFINITY, f64::min);
         // Wolff & Hausen 2023 bin stiffness in 20 MPa steps; use that when it gives a readable histogram.
@@ -339,7 +342,8 @@ fn write_file_products(
             Ok(png) => {
                 let file = format!("curve_{}.png", r.index);
                 out.write(&format!("{dir}/{file}"), &png)?;
-                let caption = if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
+                let caption =
+                    if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
                 if embed {
                     report.image_png(caption.clone(), &png);
                 } else {
@@ -393,7 +397,9 @@ fn summary_rows(sum: &Summary) -> Vec<Vec<String>> {
 fn flag_rows(sum: &Summary) -> Vec<Vec<String>> {
     Flag::all()
         .iter()
-        .filter_map(|f| sum.flag_counts.get(f.key()).map(|n| vec![f.key().to_string(), n.to_string(), f.meaning().to_string()]))
+        .filter_map(|f| {
+            sum.flag_counts.get(f.key()).map(|n| vec![f.key().to_string(), n.to_string(), f.meaning().to_string()])
+        })
         .collect()
 }
 
@@ -497,8 +503,10 @@ fn index_report(batch: &BatchRun, setup: &Setup, names: &[String], pages: &[File
                 Cell::Text(format!("{} / {}", s.n_valid, s.n_curves)),
                 Cell::Text(if s.n_valid > 0 { format_si(s.modulus_median_pa, "Pa", 4) } else { "—".into() }),
             ];
-            let flags: Vec<String> =
-                Flag::all().iter().filter_map(|f| s.flag_counts.get(f.key()).map(|n| format!("{} {n}", f.key()))).collect();
+            let flags: Vec<String> = Flag::all()
+                .iter()
+                .filter_map(|f| s.flag_counts.get(f.key()).map(|n| format!("{} {n}", f.key())))
+                .collect();
             row.push(Cell::Text(flags.join(", ")));
             row
         })

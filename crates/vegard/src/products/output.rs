@@ -73,10 +73,10 @@ impl OutputDir {
         std::fs::remove_file(&probe).map_err(|e| unusable(format!("cannot remove a file in the folder: {e}")))?;
         let manifest_path = root.join(MANIFEST);
         if manifest_path.exists() {
-            let previous: Manifest = std::fs::read(&manifest_path)
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .ok_or_else(|| unusable(format!("{MANIFEST} is unreadable; remove the folder or choose another")))?;
+            let previous: Manifest =
+                std::fs::read(&manifest_path).ok().and_then(|b| serde_json::from_slice(&b).ok()).ok_or_else(|| {
+                    unusable(format!("{MANIFEST} is unreadable; remove the folder or choose another"))
+                })?;
             if !force {
                 return Err(unusable(format!(
                     "holds the products of an earlier run ({} files, {} on {}); use --force to replace them, \

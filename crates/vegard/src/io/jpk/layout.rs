@@ -98,9 +98,12 @@ pub struct Archive {
 /// zip but its directory, written last, is missing) or not a zip at all.
 fn zip_error_message(path: &Path, e: &zip::result::ZipError) -> String {
     let mut magic = [0u8; 4];
-    let starts_like_zip = File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04";
+    let starts_like_zip =
+        File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"PK\x03\x04";
     if starts_like_zip {
-        format!("truncated (or not a JPK zip archive): the zip directory at the end of the file is missing or damaged ({e})")
+        format!(
+            "truncated (or not a JPK zip archive): the zip directory at the end of the file is missing or damaged ({e})"
+        )
     } else {
         format!("not a zip archive (JPK files are zip files): {e}")
     }

@@ -53,7 +53,8 @@ pub fn catalog_text() -> String {
             out += ", film thickness h (film_thickness_m, --film-thickness)";
         }
         out += ", sample Poisson ratio (poisson, --poisson)\n";
-        let window = s.default_window.map_or("whole segment".to_string(), |[a, b]| format!("{a}–{b} of the force range"));
+        let window =
+            s.default_window.map_or("whole segment".to_string(), |[a, b]| format!("{a}–{b} of the force range"));
         out += &format!("  default   {} segment, {window}\n", s.default_segment.key());
         out += &format!("  valid     {}", s.validity);
         if let Some(l) = s.validity_length {

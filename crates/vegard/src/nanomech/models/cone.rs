@@ -1,8 +1,8 @@
 //! Sneddon's rigid cone.
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// `F = (2/π) E* tan α δ²` with α the half-opening angle (Sneddon 1965).
 pub struct Cone;

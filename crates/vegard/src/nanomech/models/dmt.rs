@@ -1,8 +1,8 @@
 //! Derjaguin–Muller–Toporov: Hertz plus a constant adhesive force.
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ADHESIVE_WINDOW, ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// `F = 4/3 E* √R δ^{3/2} − F_adh` (Derjaguin, Muller & Toporov 1975), the model Bruker's
 /// PeakForce QNM fits to the retract curve between 30 % and 90 % of the force range (Wolff & Hausen 2023).

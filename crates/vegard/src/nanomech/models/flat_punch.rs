@@ -1,8 +1,8 @@
 //! Rigid flat-ended cylinder (flat punch).
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// `F = 2 a E* δ`, a = punch radius (`Tip::radius_m`): the contact area is fixed, so the
 /// stiffness 2aE* is constant (Sneddon 1965; Johnson, Contact Mechanics, Eq. 3.33).

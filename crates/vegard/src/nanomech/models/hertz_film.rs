@@ -2,8 +2,8 @@
 //! Dimitriadis et al., Biophys. J. 82, 2798 (2002).
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
+use crate::data::SegmentKind;
 use std::f64::consts::PI;
 
 /// How the film is attached to the substrate.

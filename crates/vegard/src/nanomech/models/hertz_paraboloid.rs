@@ -1,7 +1,7 @@
 //! Hertz contact of a paraboloidal indenter on an elastic half-space.
 
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, ParamSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// F = (4/3) E* √R δ^{3/2}, E* = E/(1 − ν²) for a rigid tip.
 pub struct HertzParaboloid;

@@ -1,8 +1,8 @@
 //! Johnson–Kendall–Roberts adhesive sphere.
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ADHESIVE_WINDOW, ContactModel, ModelSpec, ParamSpec, Start, StartInputs, Tip, TipShape};
+use crate::data::SegmentKind;
 use std::f64::consts::PI;
 
 /// JKR (Johnson, Kendall & Roberts 1971), in the parametric form of Maugis (2000) with the

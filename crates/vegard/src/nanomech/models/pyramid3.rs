@@ -2,8 +2,8 @@
 
 use super::cone::quadratic_law;
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// `0.8887`: three-sided pyramid prefactor of nanite's `hertz_pyr3s`
 /// (`F = 0.8887 tan α · E/(1−ν²) · δ²`), attributed there to Bilodeau, J. Appl. Mech. 59, 519

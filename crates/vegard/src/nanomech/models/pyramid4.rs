@@ -2,8 +2,8 @@
 
 use super::cone::quadratic_law;
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// Bilodeau's numerical result for a regular four-sided pyramid with face angle α:
 /// `F = 0.7453 · E/(1−ν²) · tan α · δ²` (G. G. Bilodeau, J. Appl. Mech. 59, 519 (1992)); also

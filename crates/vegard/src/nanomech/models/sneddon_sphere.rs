@@ -1,8 +1,8 @@
 //! Sneddon's exact solution for a rigid sphere on an elastic half-space.
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// Exact sphere (Sneddon 1965): with contact radius `a` (0 ≤ a < R),
 /// `δ = a/2 · ln((R+a)/(R−a))` and `F = E*·[(a² + R²)/2 · ln((R+a)/(R−a)) − aR]`.

@@ -1,8 +1,8 @@
 //! Series approximation of Sneddon's sphere in powers of δ/R (as nanite).
 
 use super::hertz_paraboloid::MODULUS;
-use crate::data::SegmentKind;
 use super::{ContactModel, ModelSpec, Tip, TipShape};
+use crate::data::SegmentKind;
 
 /// `F = 4/3 E* √R δ^{3/2} · (1 − d/10 − d²/840 + 11d³/15120 + 1357d⁴/6652800)`, `d = δ/R`.
 ///
