@@ -245,8 +245,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let expanded = inputs::expand(&args.files);
     let command = Some(std::env::args().collect::<Vec<_>>().join(" "));
     let progress = bar(args.quiet, "nanomech [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})");
+    let started = std::time::Instant::now();
     let mut batch = job::run(&expanded.files, &setup, command, &Bar(progress.clone()));
     progress.finish_and_clear();
+    let analysed_s = started.elapsed().as_secs_f64();
     batch.failures.extend(expanded.problems.into_iter().map(|p| InputFailure { file: p.input, error: p.message }));
     eprintln!("settings: {}", setup.describe_line());
     for run in &batch.runs {
@@ -259,11 +261,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let all = vegard::products::nanomech::batch_summary(&batch);
         eprintln!("all {} inputs: {}", batch.runs.len(), all.line());
     }
+    eprintln!("analysed {} curves in {analysed_s:.2} s", batch.n_curves());
     if let Some(json) = &args.json {
         write_json(json, &batch, &setup).with_context(|| format!("writing {}", json.display()))?;
     }
     if let Some(out) = out {
         let root = out.root().to_path_buf();
+        let started = std::time::Instant::now();
         let writing = bar(args.quiet, "products [{bar:40}] {pos}/{len} inputs ({eta})");
         writing.set_length(batch.runs.len() as u64);
         let warnings = write_products(&out, "", &batch, &setup, &opts, &|done, _| writing.set_position(done as u64))?;
@@ -273,8 +277,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let manifest = out.finish("nanomech")?;
         eprintln!(
-            "{} files in {} (open {})",
+            "wrote {} files in {:.2} s to {} (open {})",
             manifest.files.len() + 1,
+            started.elapsed().as_secs_f64(),
             root.display(),
             root.join("report.html").display()
         );

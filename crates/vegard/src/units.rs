@@ -120,6 +120,24 @@ pub fn format_si(value: f64, unit: &str, digits: usize) -> String {
     format!("{s} {p}{unit}")
 }
 
+/// `value unit` with an SI prefix and `sig` significant digits, trailing zeros dropped:
+/// `561.1 MPa`, `14.74 kPa`, `233 kPa`.
+pub fn format_si_sig(value: f64, unit: &str, sig: usize) -> String {
+    if !value.is_finite() || value == 0.0 {
+        return format_si(value, unit, 0);
+    }
+    let (_, f) = si_prefix(value);
+    let scaled = (value / f).abs();
+    let int_digits = if scaled >= 1.0 { scaled.log10().floor() as usize + 1 } else { 1 };
+    let decimals = if scaled < 1.0 {
+        // Below one (no prefix left): count the leading zeros after the point.
+        (sig as f64 - scaled.log10().floor() - 1.0).max(0.0) as usize
+    } else {
+        sig.saturating_sub(int_digits)
+    };
+    format_si(value, unit, decimals)
+}
+
 /// `1 curve`, `4 curves`, `0 curves`.
 pub fn format_count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
@@ -215,6 +233,9 @@ mod tests {
         assert_eq!(format_si(1.1841, "N/m", 4), "1.1841 N/m");
         assert_eq!(format_si(3e-6, "m", 3), "3 µm");
         assert_eq!(format_si(-1e-17, "J", 2), "-10 aJ");
+        assert_eq!(format_si_sig(561.0926e6, "Pa", 4), "561.1 MPa");
+        assert_eq!(format_si_sig(14741.91, "Pa", 4), "14.74 kPa");
+        assert_eq!(format_si_sig(233007.24, "Pa", 4), "233 kPa");
         assert_eq!(format_count(1, "curve", "curves"), "1 curve");
         assert_eq!(format_count(4, "curve", "curves"), "4 curves");
         assert_eq!(si_prefix(0.0), ("", 1.0));

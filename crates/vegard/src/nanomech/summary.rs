@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::analysis::CurveResult;
 use super::flags::Flag;
 use crate::numerics::stats;
-use crate::units::{format_count, format_si};
+use crate::units::{format_count, format_si_sig};
 
 /// What a set of curves gave. Statistics use valid (unflagged) curves only; a curve with
 /// two flags counts under both reasons.
@@ -70,7 +70,7 @@ impl Summary {
             s += &format!(" ({})", c.join(", "));
         }
         if self.n_valid > 0 {
-            s += &format!(", median modulus {}", format_si(self.modulus_median_pa, "Pa", 4));
+            s += &format!(", median modulus {}", format_si_sig(self.modulus_median_pa, "Pa", 4));
         }
         s
     }

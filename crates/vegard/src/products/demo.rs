@@ -21,7 +21,7 @@ use crate::nanomech::synthetic::{Acquisition, SeiSurface};
 use crate::nanomech::{NanomechSettings, SettingsError, Setup};
 use crate::numerics::stats;
 use crate::render::{MapStyle, Report};
-use crate::units::format_si;
+use crate::units::{format_si, format_si_sig};
 
 /// The embedded example curve (AFM-analysis/afmformats, MIT; see data/ beside the crate).
 pub const SPOT3: &[u8] = include_bytes!("../../data/fmt-jpk-fd_spot3-0192.jpk-force");
@@ -118,7 +118,7 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
             format!("{reference:.2} Pa ({tol})"),
             format!("{:+.2e}", r.modulus_pa / reference - 1.0),
             format!("{:.5}", r.r2),
-            format!("{} ({:.1} R)", format_si(r.max_indentation_m, "m", 3), r.max_indentation_m / setup.tip.radius_m),
+            format!("{} ({:.2e} R)", format_si_sig(r.max_indentation_m, "m", 4), r.max_indentation_m / setup.tip.radius_m),
             flags,
         ]);
         report.image_file(

@@ -24,7 +24,7 @@ use crate::batch::nanomech::{BatchRun, InputFailure, InputRun};
 use crate::nanomech::{CurveResult, Flag, Setup, Summary, maps};
 use crate::provenance::Provenance;
 use crate::render::{Cell, ColorLimits, HistogramPlot, MapStyle, Report};
-use crate::units::{format_count, format_si};
+use crate::units::{format_count, format_si_sig};
 
 /// How products are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -284,24 +284,36 @@ fn write_file_products(
     if let Some(g) = grid {
         report.section("Maps");
         let maps = maps::maps(&run.results, &g, &key_upper);
-        for (key, im) in maps.all() {
-            let quantity = match key {
-                "modulus" => format!("{key_upper} modulus"),
-                "r2" => "R²".to_string(),
-                "height" => "Height at contact".to_string(),
-                _ => im.name.clone(),
-            };
-            let st = style(&format!("{} — {name}", im.name), &quantity);
-            let png = crate::render::map_png(im, &st).map_err(render_err(format!("{name}: {key} map")))?;
-            out.write(&format!("{dir}/{key}.png"), &png)?;
-            out.write(&format!("{dir}/{key}.gsf"), &crate::io::gsf::gsf_bytes(im))?;
+        // The maps are drawn in parallel (a large force volume's maps are the slow part of
+        // its products), then added to the page in their fixed order.
+        let drawn: Vec<Result<(&str, &crate::data::Image), ProductError>> = maps
+            .all()
+            .into_par_iter()
+            .map(|(key, im)| {
+                let quantity = match key {
+                    "modulus" => format!("{key_upper} modulus"),
+                    "r2" => "R²".to_string(),
+                    "height" => "Height at contact".to_string(),
+                    _ => im.name.clone(),
+                };
+                let st = style(&format!("{} — {name}", im.name), &quantity);
+                let png = crate::render::map_png(im, &st).map_err(render_err(format!("{name}: {key} map")))?;
+                out.write(&format!("{dir}/{key}.png"), &png)?;
+                out.write(&format!("{dir}/{key}.gsf"), &crate::io::gsf::gsf_bytes(im))?;
+                if key == "modulus" {
+                    let thumb = crate::render::map_thumbnail_png(im, &st, 160)
+                        .map_err(render_err(format!("{name}: modulus thumbnail")))?;
+                    out.write(&format!("{dir}/thumbnail.png"), &thumb)?;
+                }
+                Ok((key, im))
+            })
+            .collect();
+        for d in drawn {
+            let (key, im) = d?;
             if matches!(key, "modulus" | "adhesion" | "height") {
-                report.image_png(format!("{} ({} flagged or invalid pixels white)", im.name, im.n_invalid()), &png);
+                report.image_file(format!("{} ({} flagged or invalid pixels white)", im.name, im.n_invalid()), format!("{key}.png"));
             }
             if key == "modulus" {
-                let thumb = crate::render::map_thumbnail_png(im, &st, 160)
-                    .map_err(render_err(format!("{name}: modulus thumbnail")))?;
-                out.write(&format!("{dir}/thumbnail.png"), &thumb)?;
                 page.thumbnail = Some(format!("{from_index}/thumbnail.png"));
                 page.figures.push((format!("{} — {name}", im.name), format!("{from_index}/{key}.png")));
             }
@@ -324,7 +336,7 @@ fn write_file_products(
         }
         let png = crate::render::histogram_png(&h).map_err(render_err(format!("{name}: histogram")))?;
         out.write(&format!("{dir}/modulus_histogram.png"), &png)?;
-        report.image_png("Histogram of the valid moduli", &png);
+        report.image_file("Histogram of the valid moduli", "modulus_histogram.png");
     }
     let chosen = curve_figure::curves_to_plot(&run.results, opts.plot_curves);
     if !chosen.is_empty() {
@@ -334,21 +346,24 @@ fn write_file_products(
              the lower panel shows data − model in the window.",
         );
     }
-    // Embed a few figures; with many, link them (the page stays small).
-    let embed = chosen.len() <= 12;
-    for (i, why) in chosen {
+    // Figures are files beside the page (linked, not embedded: a batch writes hundreds of
+    // pages), drawn in parallel (each re-reads and re-analyses its curve), shown in the order
+    // chosen.
+    let figures: Vec<(usize, String, Result<Vec<u8>, curve_figure::FigureError>)> = chosen
+        .into_par_iter()
+        .map(|(i, why)| {
+            let fig = curve_figure::curve_figure(run.source.as_ref(), i, &run.results[i], setup, opts.plot_axis);
+            (i, why, fig)
+        })
+        .collect();
+    for (i, why, fig) in figures {
         let r = &run.results[i];
-        match curve_figure::curve_figure(run.source.as_ref(), i, r, setup, opts.plot_axis) {
+        match fig {
             Ok(png) => {
                 let file = format!("curve_{}.png", r.index);
                 out.write(&format!("{dir}/{file}"), &png)?;
-                let caption =
-                    if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
-                if embed {
-                    report.image_png(caption.clone(), &png);
-                } else {
-                    report.image_file(caption.clone(), file.clone());
-                }
+                let caption = if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
+                report.image_file(caption.clone(), file.clone());
                 if page.figures.len() < 2 {
                     page.figures.push((caption, format!("{from_index}/{file}")));
                 }
@@ -376,15 +391,15 @@ fn summary_rows(sum: &Summary) -> Vec<Vec<String>> {
         vec!["flagged".into(), sum.n_flagged.to_string()],
     ];
     if sum.n_valid > 0 {
-        rows.push(vec!["median modulus".into(), format_si(sum.modulus_median_pa, "Pa", 4)]);
+        rows.push(vec!["median modulus".into(), format_si_sig(sum.modulus_median_pa, "Pa", 4)]);
         if sum.n_valid > 1 {
             rows.push(vec![
                 "mean ± std modulus".into(),
-                format!("{} ± {}", format_si(sum.modulus_mean_pa, "Pa", 4), format_si(sum.modulus_std_pa, "Pa", 3)),
+                format!("{} ± {}", format_si_sig(sum.modulus_mean_pa, "Pa", 4), format_si_sig(sum.modulus_std_pa, "Pa", 2)),
             ]);
         }
-        rows.push(vec!["median adhesion".into(), format_si(sum.adhesion_median_n, "N", 3)]);
-        rows.push(vec!["median deformation".into(), format_si(sum.deformation_median_m, "m", 3)]);
+        rows.push(vec!["median adhesion".into(), format_si_sig(sum.adhesion_median_n, "N", 3)]);
+        rows.push(vec!["median deformation".into(), format_si_sig(sum.deformation_median_m, "m", 3)]);
     }
     for f in Flag::all() {
         if let Some(n) = sum.flag_counts.get(f.key()) {
@@ -407,12 +422,12 @@ fn curve_row(r: &CurveResult) -> Vec<String> {
     vec![
         r.index.to_string(),
         r.grid_x.zip(r.grid_y).map_or(String::new(), |(x, y)| format!("({x}, {y})")),
-        format_si(r.modulus_pa, "Pa", 4),
-        format_si(r.contact_height_m, "m", 4),
+        format_si_sig(r.modulus_pa, "Pa", 4),
+        format_si_sig(r.contact_height_m, "m", 6),
         format!("{:.4}", r.r2),
-        format_si(r.adhesion_n, "N", 3),
-        format_si(r.deformation_m, "m", 3),
-        format_si(r.max_indentation_m, "m", 3),
+        format_si_sig(r.adhesion_n, "N", 3),
+        format_si_sig(r.deformation_m, "m", 3),
+        format_si_sig(r.max_indentation_m, "m", 3),
         r.flags.iter().map(|f| f.key()).collect::<Vec<_>>().join(", "),
     ]
 }
@@ -501,7 +516,7 @@ fn index_report(batch: &BatchRun, setup: &Setup, names: &[String], pages: &[File
                 },
                 Cell::Link { text: run.path.display().to_string(), href },
                 Cell::Text(format!("{} / {}", s.n_valid, s.n_curves)),
-                Cell::Text(if s.n_valid > 0 { format_si(s.modulus_median_pa, "Pa", 4) } else { "—".into() }),
+                Cell::Text(if s.n_valid > 0 { format_si_sig(s.modulus_median_pa, "Pa", 4) } else { "—".into() }),
             ];
             let flags: Vec<String> = Flag::all()
                 .iter()

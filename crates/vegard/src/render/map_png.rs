@@ -383,10 +383,27 @@ fn draw_map_pixels(
     cm: Colormap,
 ) {
     let col_ranges: Vec<(usize, usize)> = (0..w).map(|d| source_range(d, w, image.nx)).collect();
+    // An upscaled map repeats each source pixel over many screen pixels: compute the colour
+    // once per distinct (rows, cols) block and reuse it along the row and down the column.
+    let mut row_colors: Vec<[u8; 3]> = Vec::with_capacity(w as usize);
+    let mut last_rows = None;
     for dy in 0..h {
         let rows = source_range(dy, h, image.ny);
-        for (dx, &cols) in col_ranges.iter().enumerate() {
-            c.set((x + dx as u32) as i64, (y + dy) as i64, block_color(image, cols, rows, limits, cm));
+        if last_rows != Some(rows) {
+            row_colors.clear();
+            let mut last: Option<((usize, usize), [u8; 3])> = None;
+            for &cols in &col_ranges {
+                let color = match last {
+                    Some((c0, col)) if c0 == cols => col,
+                    _ => block_color(image, cols, rows, limits, cm),
+                };
+                last = Some((cols, color));
+                row_colors.push(color);
+            }
+            last_rows = Some(rows);
+        }
+        for (dx, &color) in row_colors.iter().enumerate() {
+            c.set((x + dx as u32) as i64, (y + dy) as i64, color);
         }
     }
 }
