@@ -135,19 +135,8 @@ impl Report {
                     c = escape(caption)
                 )),
                 Block::Table { headers, rows } => {
-                    h.push_str("<table>\n<thead><tr>");
-                    for c in headers {
-                        h.push_str(&format!("<th>{}</th>", escape(c)));
-                    }
-                    h.push_str("</tr></thead>\n<tbody>\n");
-                    for r in rows {
-                        h.push_str("<tr>");
-                        for i in 0..r.len().max(headers.len()) {
-                            h.push_str(&format!("<td>{}</td>", escape(r.get(i).map(String::as_str).unwrap_or(""))));
-                        }
-                        h.push_str("</tr>\n");
-                    }
-                    h.push_str("</tbody>\n</table>\n");
+                    let rows: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().cloned().map(Cell::Text).collect()).collect();
+                    table_html(&mut h, headers, &rows);
                 }
                 Block::KeyValues(kv) => {
                     h.push_str("<dl class=\"kv\">\n");
@@ -162,35 +151,7 @@ impl Report {
                     relative_href(src),
                     c = escape(caption)
                 )),
-                Block::RichTable { headers, rows } => {
-                    h.push_str("<table>\n<thead><tr>");
-                    for c in headers {
-                        h.push_str(&format!("<th>{}</th>", escape(c)));
-                    }
-                    h.push_str("</tr></thead>\n<tbody>\n");
-                    for r in rows {
-                        h.push_str("<tr>");
-                        for i in 0..r.len().max(headers.len()) {
-                            h.push_str("<td>");
-                            match r.get(i) {
-                                None => {}
-                                Some(Cell::Text(t)) => h.push_str(&escape(t)),
-                                Some(Cell::Link { text, href }) => {
-                                    h.push_str(&format!("<a href=\"{}\">{}</a>", relative_href(href), escape(text)))
-                                }
-                                Some(Cell::Thumbnail { src, href, alt }) => h.push_str(&format!(
-                                    "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"160\" loading=\"lazy\"></a>",
-                                    relative_href(href),
-                                    relative_href(src),
-                                    escape(alt)
-                                )),
-                            }
-                            h.push_str("</td>");
-                        }
-                        h.push_str("</tr>\n");
-                    }
-                    h.push_str("</tbody>\n</table>\n");
-                }
+                Block::RichTable { headers, rows } => table_html(&mut h, headers, rows),
             }
         }
         h.push_str("</body>\n</html>\n");
@@ -201,6 +162,37 @@ impl Report {
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         crate::io::write_atomic(path, self.to_html().as_bytes())
     }
+}
+
+/// A table of text, links and linked thumbnails; short rows are padded with empty cells.
+fn table_html(h: &mut String, headers: &[String], rows: &[Vec<Cell>]) {
+    h.push_str("<table>\n<thead><tr>");
+    for c in headers {
+        h.push_str(&format!("<th>{}</th>", escape(c)));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for r in rows {
+        h.push_str("<tr>");
+        for i in 0..r.len().max(headers.len()) {
+            h.push_str("<td>");
+            match r.get(i) {
+                None => {}
+                Some(Cell::Text(t)) => h.push_str(&escape(t)),
+                Some(Cell::Link { text, href }) => {
+                    h.push_str(&format!("<a href=\"{}\">{}</a>", relative_href(href), escape(text)))
+                }
+                Some(Cell::Thumbnail { src, href, alt }) => h.push_str(&format!(
+                    "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" width=\"160\" loading=\"lazy\"></a>",
+                    relative_href(href),
+                    relative_href(src),
+                    escape(alt)
+                )),
+            }
+            h.push_str("</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
 }
 
 /// Escape text for HTML element content and quoted attribute values (OWASP XSS

@@ -50,13 +50,9 @@ impl ContactModel for Dmt {
     /// The adhesion is measured (the pull-off minimum of the retract) and held, as PeakForce
     /// QNM does (Wolff & Hausen 2023); the baseline is then held too (the two are the same offset).
     fn start(&self, inputs: &StartInputs, _tip: &Tip) -> Start {
-        let pull_off = inputs.pull_off_force_n.max(0.0);
-        let mut start = Start::from_spec(&SPEC);
-        start.set(&SPEC, ADHESION.key, pull_off);
+        let mut start = Start::adhesive(&SPEC, inputs.pull_off_force_n);
+        start.set(&SPEC, ADHESION.key, inputs.pull_off_force_n.max(0.0));
         start.held.push(ADHESION.key);
-        start.hold_baseline = true;
-        start.contact_at_pull_off = true;
-        start.force_offset_n = pull_off;
         start
     }
 

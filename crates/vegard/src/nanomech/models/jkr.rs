@@ -117,13 +117,9 @@ impl ContactModel for Jkr {
     /// The work of adhesion starts from the pull-off force `3/2 π w R` (Johnson et al. 1971);
     /// the baseline is held at the corrected zero (see the fitting note above).
     fn start(&self, inputs: &StartInputs, tip: &Tip) -> Start {
-        let pull_off = inputs.pull_off_force_n.max(0.0);
-        let mut start = Start::from_spec(&SPEC);
+        let mut start = Start::adhesive(&SPEC, inputs.pull_off_force_n);
         let w = (2.0 * inputs.pull_off_force_n / (3.0 * PI * tip.radius_m)).max(1e-6);
         start.set(&SPEC, WORK_OF_ADHESION.key, w);
-        start.hold_baseline = true;
-        start.contact_at_pull_off = true;
-        start.force_offset_n = pull_off;
         start
     }
 

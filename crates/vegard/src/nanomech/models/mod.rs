@@ -141,6 +141,19 @@ impl Start {
         }
     }
 
+    /// The start of an adhesive model (DMT, JKR) fitted on the retract: the contact point
+    /// starts at the pull-off, the baseline is held at the corrected zero (the adhesive term
+    /// and a free baseline are the same offset), and the start modulus is scaled from the
+    /// largest force plus the measured pull-off force `pull_off_n`.
+    pub fn adhesive(spec: &ModelSpec, pull_off_n: f64) -> Start {
+        Start {
+            hold_baseline: true,
+            contact_at_pull_off: true,
+            force_offset_n: pull_off_n.max(0.0),
+            ..Start::from_spec(spec)
+        }
+    }
+
     /// Set the start value of parameter `key` (no effect if the model has no such key).
     pub fn set(&mut self, spec: &ModelSpec, key: &str, value: f64) {
         if let Some(i) = spec.params.iter().position(|p| p.key == key) {
