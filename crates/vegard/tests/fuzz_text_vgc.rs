@@ -5,7 +5,6 @@ mod common;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use vegard::batch::nanomech::analyse_source;
 use vegard::data::ChannelKind;
 use vegard::io::vegard_curves::VgcWriter;
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};

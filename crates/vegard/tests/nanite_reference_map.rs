@@ -10,7 +10,7 @@
 mod common;
 
 use vegard::batch::nanomech::analyse_source;
-use vegard::nanomech::{self as analysis, NanomechSettings, Setup};
+use vegard::nanomech::{NanomechSettings, Setup};
 
 /// (curve number in the map, E in Pa, contact point in m) from nanite 4.2.3.
 const NANITE: [(u64, f64, f64); 3] = [

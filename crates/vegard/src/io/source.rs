@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::IoError;
+use super::error::IoError;
 use crate::data::{Calibration, ChannelKind, CurveMap, ForceCurve, GridShape, Metadata};
 
 /// What a source holds, for `vegard info` and provenance.

@@ -1,5 +1,5 @@
 //! The conversion of raw counts to physical values: how wide a stored count is
-//! ([`storage_width`]), which hard number of a `\@` parameter ([`super::param::Param`])
+//! (`storage_width`), which hard number of a `\@` parameter ([`super::param::Param`])
 //! converts it, its soft scale, and SI units of NanoScope unit strings ([`si_unit`],
 //! [`scan_size_m`]).
 //!

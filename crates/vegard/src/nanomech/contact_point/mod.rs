@@ -12,32 +12,16 @@
 //! matters when the force keeps rising for a few samples after the piezo turns).
 
 pub mod baseline_deviation;
+mod error;
 pub mod frechet;
 pub mod gradient;
 pub mod model_based;
 mod nelder_mead;
 pub mod piecewise_fit;
 
-use crate::numerics::numpy_compat;
+pub use error::ContactPointError;
 
-/// What stops a contact-point estimate. Preprocessing steps that need a contact point report it
-/// as the `ContactPointError` variant of the same name (`ContactPointOutOfRange` for
-/// [`ContactPointError::OutOfRange`]), with the same message.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum ContactPointError {
-    #[error("curve too short: needs at least {needed} samples in the loading part, found {found}")]
-    CurveTooShort { needed: usize, found: usize },
-    #[error("{channel} sample {index} is NaN or infinite")]
-    NonFinite { channel: &'static str, index: usize },
-    #[error("the force is constant over the approach: there is no contact to find")]
-    ConstantForce,
-    #[error("tip position ({other} samples) is shorter than the force ({force} samples)")]
-    LengthMismatch { force: usize, other: usize },
-    #[error("contact-point fit {method} failed: {reason}")]
-    FitFailed { method: &'static str, reason: String },
-    #[error("contact-point method {method} gave index {index}, outside the {len} samples")]
-    OutOfRange { method: &'static str, index: i64, len: usize },
-}
+use crate::numerics::numpy_compat;
 
 /// Contact-point estimators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

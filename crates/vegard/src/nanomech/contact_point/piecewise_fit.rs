@@ -7,7 +7,7 @@
 //! When the fit does not converge within lmfit's budget nanite returns NaN, i.e. `None`
 //! here (the caller then falls back to the middle of the curve, as nanite).
 
-use super::ContactPointError;
+use super::error::ContactPointError;
 use super::frechet;
 use super::nelder_mead::{Bound, minimize};
 use crate::numerics::numpy_compat::mean;
