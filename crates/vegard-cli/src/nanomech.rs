@@ -188,7 +188,7 @@ pub struct FileRun {
     pub format: String,
     pub grid: Option<vegard::data::GridShape>,
     pub results: Vec<CurveResult>,
-    pub source: Box<dyn vegard::data::CurveSource>,
+    pub source: Box<dyn vegard::io::CurveSource>,
 }
 
 pub fn run(args: Args) -> Result<()> {

@@ -13,7 +13,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use vegard::data::{ChannelKind, CurveSource, ForceCurve, GridIndex, SegmentKind};
+use vegard::data::{ChannelKind, ForceCurve, GridIndex, SegmentKind};
+use vegard::io::CurveSource;
 use vegard::io::jpk::JpkSource;
 
 fn open(rel: &str) -> Option<(PathBuf, Box<dyn CurveSource>)> {

@@ -141,7 +141,7 @@ fn sei_volume_flags_and_truth() {
     let acq = Acquisition::default();
     let curves: Vec<_> =
         (0..24).flat_map(|y| (0..24).map(move |x| (x, y))).map(|(x, y)| surface.curve(x, y, &acq)).collect();
-    let src = vegard::data::CurveList::new("synthetic", curves, Some(surface.grid()), Default::default());
+    let src = vegard::io::CurveList::new("synthetic", curves, Some(surface.grid()), Default::default());
     let settings = NanomechSettings { model: "dmt".into(), poisson: 0.3, ..NanomechSettings::default() };
     let results = analysis::analyse_source(&src, "sei", &Setup::new(&settings).unwrap(), &|_| {});
     assert_eq!(results.len(), 576);

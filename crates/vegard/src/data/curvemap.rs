@@ -1,14 +1,13 @@
-//! Force volumes: streaming access ([`CurveSource`]) and a column-wise block store
-//! ([`CurveMap`]).
+//! Force volumes: the measurement grid ([`GridShape`]) and a column-wise block store of
+//! curves ([`CurveMap`]).
 //!
-//! A 512×512 map of 2×1000-point curves is ~4 GB per channel in f64: it is never read
-//! whole. Analyses pull curves from a [`CurveSource`] in blocks (see
-//! [`CurveMap::read_block`]), process them in parallel and drop them.
+//! A 512×512 map of 2×1000-point curves is ~4 GB per channel in f64: it is never held
+//! whole. Readers stream curves one at a time (`io::CurveSource`); analyses gather them in
+//! blocks (`io::read_block` fills a [`CurveMap`]), process them in parallel and drop them.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Metadata, Segment, SegmentKind};
-use crate::io::IoError;
+use super::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Segment, SegmentKind};
 
 /// Size of the measurement grid (columns × rows) and its physical extent, if known.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -17,36 +16,6 @@ pub struct GridShape {
     pub ny: usize,
     /// Scan size in x and y, m.
     pub size_m: Option<(f64, f64)>,
-}
-
-/// What a source holds, for `vegard info` and provenance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SourceInfo {
-    /// Format recipe key, e.g. `jpk-force`.
-    pub format: String,
-    pub n_curves: usize,
-    pub grid: Option<GridShape>,
-    /// Channel kinds with units, as found in the first curve.
-    pub channels: Vec<(ChannelKind, String)>,
-    /// Segment names of the first curve.
-    pub segments: Vec<String>,
-    /// Calibration of the first curve (per-curve values may differ).
-    pub calibration: Calibration,
-    pub metadata: Metadata,
-}
-
-/// Anything force curves can be read from, one at a time, from any thread.
-///
-/// Implementations must be cheap to call concurrently (each call opens or seeks its own
-/// view of the file) and must never allocate more than one curve's worth of memory per
-/// call, whatever the header claims.
-pub trait CurveSource: Send + Sync {
-    /// Description of the whole source.
-    fn info(&self) -> SourceInfo;
-    /// Number of curves.
-    fn n_curves(&self) -> usize;
-    /// Read curve `index` (0-based, enumeration order of the file).
-    fn curve(&self, index: usize) -> Result<ForceCurve, IoError>;
 }
 
 /// A column-wise in-memory block of curves that share a segment layout.
@@ -105,25 +74,6 @@ impl CurveMap {
         self.calibration.push(curve.calibration);
     }
 
-    /// Read `range` of curves from a source into a block. Curves that fail to read are
-    /// returned separately with their error (a bad curve is a flagged pixel, not a failed
-    /// batch).
-    pub fn read_block(
-        source: &dyn CurveSource,
-        range: std::ops::Range<usize>,
-        channels: Vec<(ChannelKind, String, String)>,
-    ) -> (CurveMap, Vec<(usize, IoError)>) {
-        let mut map = CurveMap::with_channels(channels);
-        let mut errors = Vec::new();
-        for i in range {
-            match source.curve(i) {
-                Ok(c) => map.push(&c),
-                Err(e) => errors.push((i, e)),
-            }
-        }
-        (map, errors)
-    }
-
     /// One channel of curve `i` (all segments).
     pub fn column(&self, channel: usize, i: usize) -> &[f64] {
         &self.columns[channel][self.offsets[i]..self.offsets[i + 1]]
@@ -146,47 +96,5 @@ impl CurveMap {
             curve.segments.push(seg);
         }
         curve
-    }
-}
-
-/// An in-memory list of curves is a source too (single files, text curves, tests).
-pub struct CurveList {
-    pub info: SourceInfo,
-    pub curves: Vec<ForceCurve>,
-}
-
-impl CurveList {
-    /// Wrap curves, describing them from the first one.
-    pub fn new(format: &str, curves: Vec<ForceCurve>, grid: Option<GridShape>, metadata: Metadata) -> Self {
-        let info = SourceInfo {
-            format: format.to_string(),
-            n_curves: curves.len(),
-            grid,
-            channels: curves
-                .first()
-                .and_then(|c| c.segments.first())
-                .map(|s| s.channels.iter().map(|c| (c.kind.clone(), c.unit.clone())).collect())
-                .unwrap_or_default(),
-            segments: curves.first().map(|c| c.segments.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
-            calibration: curves.first().map(|c| c.calibration).unwrap_or_default(),
-            metadata,
-        };
-        CurveList { info, curves }
-    }
-}
-
-impl CurveSource for CurveList {
-    fn info(&self) -> SourceInfo {
-        self.info.clone()
-    }
-
-    fn n_curves(&self) -> usize {
-        self.curves.len()
-    }
-
-    fn curve(&self, index: usize) -> Result<ForceCurve, IoError> {
-        self.curves.get(index).cloned().ok_or_else(|| {
-            IoError::new(&self.info.format, format!("curve {index} requested, the source holds {}", self.curves.len()))
-        })
     }
 }

@@ -1,6 +1,8 @@
 //! Instrument file readers. One module per format; each exposes `RECIPE` (see
 //! [`registry::FormatRecipe`]) and returns a [`Dataset`]. [`open`] picks the recipe by
-//! magic bytes first, extension second.
+//! magic bytes first, extension second. Force curves are read through the streaming
+//! [`CurveSource`] trait (one curve at a time, from any thread; [`read_block`] gathers a
+//! range into a column-wise [`crate::data::CurveMap`]).
 
 mod error;
 pub mod hdf5;
@@ -9,6 +11,7 @@ pub mod jpk;
 pub mod nanoscope;
 pub mod nsid;
 pub mod registry;
+mod source;
 pub mod text;
 pub mod vegard_curves;
 
@@ -17,8 +20,9 @@ use std::path::Path;
 
 pub use error::{IoError, Location, MAX_DECLARED_BYTES, check_declared};
 pub use registry::FormatRecipe;
+pub use source::{CurveList, CurveSource, SourceInfo, read_block};
 
-use crate::data::{CurveSource, Image, Metadata};
+use crate::data::{Image, Metadata};
 
 /// What a file holds. More kinds (spectra, cubes) join as their readers land.
 pub enum Dataset {

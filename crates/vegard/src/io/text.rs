@@ -14,8 +14,8 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use super::{Dataset, FormatRecipe, IoError, Location};
-use crate::data::{Channel, ChannelKind, CurveList, ForceCurve, Metadata, Segment, SegmentKind};
+use super::{CurveList, Dataset, FormatRecipe, IoError, Location};
+use crate::data::{Channel, ChannelKind, ForceCurve, Metadata, Segment, SegmentKind};
 use crate::units::parse_quantity;
 
 pub const RECIPE: FormatRecipe = FormatRecipe {

@@ -19,10 +19,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Dataset, FormatRecipe, IoError, Location, check_declared};
+use super::{CurveSource, Dataset, FormatRecipe, IoError, Location, SourceInfo, check_declared};
 use crate::data::{
-    Calibration, Channel, ChannelKind, CurveSource, ForceCurve, GridIndex, GridShape, Metadata, Segment, SegmentKind,
-    SourceInfo,
+    Calibration, Channel, ChannelKind, ForceCurve, GridIndex, GridShape, Metadata, Segment, SegmentKind,
 };
 
 pub const RECIPE: FormatRecipe = FormatRecipe {

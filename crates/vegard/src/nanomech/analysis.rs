@@ -17,7 +17,8 @@ use super::contact_point::{self, ContactPointMethod};
 use super::fit::{self, FitOptions};
 use super::models::{self, ContactModel, Tip};
 use super::preprocess;
-use crate::data::{ChannelKind, CurveSource, ForceCurve, GridShape, Image, SegmentKind};
+use crate::data::{ChannelKind, ForceCurve, GridShape, Image, SegmentKind};
+use crate::io::CurveSource;
 
 /// Everything that decides a nanomechanics result. Serialised verbatim into the provenance
 /// record; a TOML config file holds the same keys.

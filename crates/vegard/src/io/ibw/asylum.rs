@@ -21,8 +21,8 @@ use std::path::Path;
 
 use super::note::{key_values, lookup, parse_number};
 use super::wave::{Wave, WaveData};
-use crate::data::{Calibration, Channel, ChannelKind, CurveList, ForceCurve, Image, Metadata, Segment, SegmentKind};
-use crate::io::{Dataset, IoError, Location};
+use crate::data::{Calibration, Channel, ChannelKind, ForceCurve, Image, Metadata, Segment, SegmentKind};
+use crate::io::{CurveList, Dataset, IoError, Location};
 
 /// Column labels of the piezo (commanded) height, in afmformats' priority order.
 const PIEZO_LABELS: [&str; 2] = ["Raw", "Height"];

@@ -1,10 +1,8 @@
 //! A JPK file as a streamed [`CurveSource`]: the zip directory and the shared headers
 //! are parsed once; each `curve(i)` reads only that curve's entries, from any thread.
 
-use crate::data::{
-    Calibration, Channel, ChannelKind, CurveSource, ForceCurve, GridIndex, GridShape, Metadata, SegmentKind, SourceInfo,
-};
-use crate::io::{IoError, Location};
+use crate::data::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, GridShape, Metadata, SegmentKind};
+use crate::io::{CurveSource, IoError, Location, SourceInfo};
 
 use super::conversion::number;
 use super::layout::{Archive, Hierarchy, Scope};

@@ -28,10 +28,9 @@ use std::path::{Path, PathBuf};
 use super::header::{Header, Section, to_count};
 use super::scale::{ChannelScale, Convention, channel_scale, parameter_si};
 use crate::data::{
-    Calibration, Channel, ChannelKind, CurveSource, ForceCurve, GridIndex, GridShape, Metadata, Segment, SegmentKind,
-    SourceInfo,
+    Calibration, Channel, ChannelKind, ForceCurve, GridIndex, GridShape, Metadata, Segment, SegmentKind,
 };
-use crate::io::{IoError, Location, check_declared};
+use crate::io::{CurveSource, IoError, Location, SourceInfo, check_declared};
 
 /// What a force block measures, for mapping onto [`ChannelKind`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
