@@ -1,5 +1,6 @@
 //! Quantities at the boundary: parse `20nm`, `10 um`, `0.04N/m`, `2.5GPa`; format values
-//! with SI prefixes. Inside vegard every number is SI.
+//! with SI prefixes; split prefixed unit strings read from files (`nm` → n, m). Inside vegard
+//! every number is SI.
 
 /// A parse failure, naming the text and what was expected.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -9,7 +10,8 @@ pub struct UnitError {
     pub expected: String,
 }
 
-const PREFIXES: &[(&str, f64)] = &[
+/// Prefixes accepted by [`parse_quantity`] (and chosen by [`si_prefix`]), yotta to atto.
+const QUANTITY_PREFIXES: &[(&str, f64)] = &[
     ("Y", 1e24),
     ("Z", 1e21),
     ("E", 1e18),
@@ -54,7 +56,7 @@ pub fn parse_quantity(text: &str, unit: &str) -> Result<f64, UnitError> {
         return finite(value, text, unit);
     }
     let prefix = rest.strip_suffix(unit).ok_or_else(err)?;
-    let factor = PREFIXES.iter().find(|(p, _)| *p == prefix).map(|(_, f)| *f).ok_or_else(err)?;
+    let factor = QUANTITY_PREFIXES.iter().find(|(p, _)| *p == prefix).map(|(_, f)| *f).ok_or_else(err)?;
     // Divide by the reciprocal for sub-unit prefixes: 10 / 1e6 is exactly 1e-5 in f64,
     // 10 * 1e-6 is not.
     let si = if factor < 1.0 { value / (1.0 / factor).round() } else { value * factor };
@@ -93,7 +95,7 @@ pub fn si_prefix(scale: f64) -> (&'static str, f64) {
     if !a.is_finite() || a == 0.0 {
         return ("", 1.0);
     }
-    for (p, f) in PREFIXES.iter().filter(|(p, _)| !matches!(*p, "u" | "μ" | "Y" | "Z" | "E")) {
+    for (p, f) in QUANTITY_PREFIXES.iter().filter(|(p, _)| !matches!(*p, "u" | "μ" | "Y" | "Z" | "E")) {
         if a >= *f * 0.9995 {
             return (p, *f);
         }
@@ -108,6 +110,55 @@ pub fn format_si(value: f64, unit: &str, digits: usize) -> String {
     }
     let (p, f) = si_prefix(value);
     format!("{:.*} {p}{unit}", digits, value / f)
+}
+
+/// An SI prefix: its symbol ("" for none) and the factor it stands for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiPrefix {
+    pub symbol: &'static str,
+    pub factor: f64,
+}
+
+/// The prefixes used for display (and recognised in unit strings read from files, see
+/// [`split_prefix`]), pico to giga. (Femto and tera are never needed for AFM forces, lengths
+/// and moduli; smaller/larger values are shown with p/G and more digits.)
+pub const PREFIXES: [SiPrefix; 9] = [
+    SiPrefix { symbol: "p", factor: 1e-12 },
+    SiPrefix { symbol: "n", factor: 1e-9 },
+    SiPrefix { symbol: "µ", factor: 1e-6 },
+    SiPrefix { symbol: "m", factor: 1e-3 },
+    SiPrefix { symbol: "", factor: 1.0 },
+    SiPrefix { symbol: "k", factor: 1e3 },
+    SiPrefix { symbol: "M", factor: 1e6 },
+    SiPrefix { symbol: "G", factor: 1e9 },
+    SiPrefix { symbol: "T", factor: 1e12 },
+];
+
+/// No prefix.
+pub const NO_PREFIX: SiPrefix = SiPrefix { symbol: "", factor: 1.0 };
+
+/// Base units recognised after a prefix (used to read prefixed units from files).
+const BASE_UNITS: [&str; 15] = ["m", "N", "Pa", "V", "A", "s", "Hz", "N/m", "F", "W", "J", "C", "S", "Ω", "rad"];
+
+/// Split a unit like "nm" into (n = 1e-9, "m"). A plain base unit ("m", "Pa") or an
+/// unrecognised unit comes back whole with no prefix. "u" is accepted for µ.
+pub fn split_prefix(unit: &str) -> (SiPrefix, &str) {
+    let u = unit.trim();
+    if BASE_UNITS.contains(&u) {
+        return (NO_PREFIX, u);
+    }
+    let mut chars = u.char_indices();
+    if let Some((_, c)) = chars.next() {
+        let rest_at = chars.next().map(|(i, _)| i).unwrap_or(u.len());
+        let rest = &u[rest_at..];
+        let symbol = if c == 'u' || c == 'μ' { "µ".to_string() } else { c.to_string() };
+        if BASE_UNITS.contains(&rest)
+            && let Some(p) = PREFIXES.iter().find(|p| !p.symbol.is_empty() && p.symbol == symbol)
+        {
+            return (*p, rest);
+        }
+    }
+    (NO_PREFIX, u)
 }
 
 #[cfg(test)]
@@ -145,5 +196,17 @@ mod tests {
         assert_eq!(format_si(20e-9, "m", 0), "20 nm");
         assert_eq!(format_si(1.0, "N", 2), "1.00 N");
         assert_eq!(si_prefix(0.0), ("", 1.0));
+    }
+
+    #[test]
+    fn unit_strings_split_into_prefix_and_base() {
+        assert_eq!(split_prefix("nm").0.symbol, "n");
+        assert_eq!(split_prefix("um").0.symbol, "µ");
+        assert_eq!(split_prefix("µm"), (PREFIXES[2], "m"));
+        assert_eq!(split_prefix("m"), (NO_PREFIX, "m"));
+        assert_eq!(split_prefix("mm").0.factor, 1e-3);
+        assert_eq!(split_prefix("MPa").1, "Pa");
+        assert_eq!(split_prefix("kN/m").1, "N/m");
+        assert_eq!(split_prefix("furlong"), (NO_PREFIX, "furlong"));
     }
 }

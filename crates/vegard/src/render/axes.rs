@@ -4,7 +4,8 @@
 
 use super::RenderError;
 use super::canvas::{Align, Canvas, Clip, FRAME_RGB, TEXT_RGB, ellipsize};
-use super::units::{self, SiPrefix};
+use super::units;
+use crate::units::SiPrefix;
 
 const TITLE_SIZE: f64 = 19.0;
 const LABEL_SIZE: f64 = 15.0;

@@ -23,7 +23,7 @@ use std::path::Path;
 use crate::data::Image;
 use crate::io::{IoError, Location, check_declared};
 
-use super::units;
+use crate::units;
 
 /// The magic line that starts every GSF file.
 pub const MAGIC: &[u8] = b"Gwyddion Simple Field 1.0\n";

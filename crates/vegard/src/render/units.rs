@@ -2,31 +2,11 @@
 //!
 //! Values are SI inside vegard (m, N, Pa, ...). For display a prefix is chosen so the
 //! numbers shown are between 1 and 1000 (BIPM SI Brochure, 9th ed., table 7), e.g. a
-//! modulus range of 2e7..9e7 Pa is shown in MPa and a distance of 3e-8 m in nm.
+//! modulus range of 2e7..9e7 Pa is shown in MPa and a distance of 3e-8 m in nm. The prefixes
+//! themselves ([`SiPrefix`], [`PREFIXES`], [`split_prefix`]) live in [`crate::units`], where
+//! file readers use them too.
 
-/// An SI prefix: its symbol ("" for none) and the factor it stands for.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SiPrefix {
-    pub symbol: &'static str,
-    pub factor: f64,
-}
-
-/// The prefixes used for display, pico to giga. (Femto and tera are never needed for AFM
-/// forces, lengths and moduli; smaller/larger values are shown with p/G and more digits.)
-pub const PREFIXES: [SiPrefix; 9] = [
-    SiPrefix { symbol: "p", factor: 1e-12 },
-    SiPrefix { symbol: "n", factor: 1e-9 },
-    SiPrefix { symbol: "µ", factor: 1e-6 },
-    SiPrefix { symbol: "m", factor: 1e-3 },
-    SiPrefix { symbol: "", factor: 1.0 },
-    SiPrefix { symbol: "k", factor: 1e3 },
-    SiPrefix { symbol: "M", factor: 1e6 },
-    SiPrefix { symbol: "G", factor: 1e9 },
-    SiPrefix { symbol: "T", factor: 1e12 },
-];
-
-/// No prefix.
-pub const NO_PREFIX: SiPrefix = SiPrefix { symbol: "", factor: 1.0 };
+use crate::units::{NO_PREFIX, PREFIXES, SiPrefix, split_prefix};
 
 /// The prefix that shows `magnitude` (a typical absolute value, e.g. the largest of a range)
 /// as a number in [1, 1000). Zero, NaN and infinities get no prefix.
@@ -72,30 +52,6 @@ pub fn takes_prefix(unit: &str) -> bool {
 /// The prefix to display `lo..hi` in `unit`: [`NO_PREFIX`] when the unit takes none.
 pub fn display_prefix(lo: f64, hi: f64, unit: &str) -> SiPrefix {
     if takes_prefix(unit) { prefix_for_range(lo, hi) } else { NO_PREFIX }
-}
-
-/// Base units recognised after a prefix (used to read prefixed units from files).
-const BASE_UNITS: [&str; 15] = ["m", "N", "Pa", "V", "A", "s", "Hz", "N/m", "F", "W", "J", "C", "S", "Ω", "rad"];
-
-/// Split a unit like "nm" into (n = 1e-9, "m"). A plain base unit ("m", "Pa") or an
-/// unrecognised unit comes back whole with no prefix. "u" is accepted for µ.
-pub fn split_prefix(unit: &str) -> (SiPrefix, &str) {
-    let u = unit.trim();
-    if BASE_UNITS.contains(&u) {
-        return (NO_PREFIX, u);
-    }
-    let mut chars = u.char_indices();
-    if let Some((_, c)) = chars.next() {
-        let rest_at = chars.next().map(|(i, _)| i).unwrap_or(u.len());
-        let rest = &u[rest_at..];
-        let symbol = if c == 'u' || c == 'μ' { "µ".to_string() } else { c.to_string() };
-        if BASE_UNITS.contains(&rest)
-            && let Some(p) = PREFIXES.iter().find(|p| !p.symbol.is_empty() && p.symbol == symbol)
-        {
-            return (*p, rest);
-        }
-    }
-    (NO_PREFIX, u)
 }
 
 /// "quantity (unit)" with the prefix applied, or just "quantity" for a dimensionless one.
@@ -224,14 +180,6 @@ mod tests {
         assert!(!takes_prefix("nm"));
         assert!(!takes_prefix(""));
         assert!(!takes_prefix("%"));
-        assert_eq!(split_prefix("nm").0.symbol, "n");
-        assert_eq!(split_prefix("um").0.symbol, "µ");
-        assert_eq!(split_prefix("µm"), (PREFIXES[2], "m"));
-        assert_eq!(split_prefix("m"), (NO_PREFIX, "m"));
-        assert_eq!(split_prefix("mm").0.factor, 1e-3);
-        assert_eq!(split_prefix("MPa").1, "Pa");
-        assert_eq!(split_prefix("kN/m").1, "N/m");
-        assert_eq!(split_prefix("furlong"), (NO_PREFIX, "furlong"));
         assert_eq!(axis_label("DMT modulus", prefix_for(5e7), "Pa"), "DMT modulus (MPa)");
         assert_eq!(axis_label("Adhesion ratio", NO_PREFIX, ""), "Adhesion ratio");
     }
