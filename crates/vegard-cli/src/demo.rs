@@ -12,10 +12,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use vegard::data::ChannelKind;
 use vegard::io::vegard_curves::VgcWriter;
+use vegard::io::write_atomic;
 use vegard::nanomech::analysis::{self, NanomechSettings, Setup};
 use vegard::nanomech::synthetic::{Acquisition, SeiSurface};
 use vegard::provenance::{InputRecord, Provenance};
-use vegard::render::{Report, write_atomic};
+use vegard::render::Report;
 use vegard::units::format_si;
 
 use crate::nanomech::FileRun;

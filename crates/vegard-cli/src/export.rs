@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         "csv" => {
             let c = src.curve(args.curve)?;
-            vegard::render::write_atomic(&args.to, io::text::curve_csv(&c).as_bytes())
+            vegard::io::write_atomic(&args.to, io::text::curve_csv(&c).as_bytes())
                 .with_context(|| format!("writing {}", args.to.display()))?;
             eprintln!("wrote curve {} ({} points) to {}", args.curve, c.len(), args.to.display());
         }

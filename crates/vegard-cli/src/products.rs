@@ -5,10 +5,10 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use vegard::data::GridShape;
+use vegard::io::write_atomic;
 use vegard::nanomech::analysis::{self, CurveResult, Setup};
 use vegard::nanomech::fit;
 use vegard::provenance::Provenance;
-use vegard::render::write_atomic;
 use vegard::render::{ColorLimits, CurvePlot, HistogramPlot, MapStyle, Report, Series, SeriesStyle};
 use vegard::units::format_si;
 
@@ -295,12 +295,12 @@ pub fn write_products(out: &Path, runs: &[FileRun], setup: &Setup, prov: &Proven
                 };
                 let png = vegard::render::map_png(im, &style(&format!("{} — {}", im.name, stem), &quantity))?;
                 w(&format!("{stem}_{name}.png"), &png)?;
-                w(&format!("{stem}_{name}.gsf"), &vegard::render::gsf_bytes(im))?;
+                w(&format!("{stem}_{name}.gsf"), &vegard::io::gsf::gsf_bytes(im))?;
                 if matches!(name, "modulus" | "adhesion" | "height") {
                     report.image_png(format!("{} map ({} invalid pixels drawn white)", im.name, im.n_invalid()), &png);
                 }
             }
-            w(&format!("{stem}_modulus_mask.gsf"), &vegard::render::gsf_mask_bytes(&maps.modulus))?;
+            w(&format!("{stem}_modulus_mask.gsf"), &vegard::io::gsf::gsf_mask_bytes(&maps.modulus))?;
         }
         let moduli: Vec<f64> = run.results.iter().filter(|r| r.is_valid()).map(|r| r.modulus_pa).collect();
         if moduli.len() >= 10 {

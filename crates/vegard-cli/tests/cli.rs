@@ -203,7 +203,7 @@ fn force_volume_products() {
     }
     let csv = std::fs::read_to_string(d.join("res/v_vgc_curves.csv")).unwrap();
     assert_eq!(csv.lines().count(), 145);
-    let gsf = vegard::render::read_gsf(&d.join("res/v_vgc_modulus.gsf")).unwrap();
+    let gsf = vegard::io::gsf::read_gsf(&d.join("res/v_vgc_modulus.gsf")).unwrap();
     assert_eq!((gsf.nx, gsf.ny), (12, 12));
 }
 

@@ -1,17 +1,18 @@
 //! Pictures and exports: PNGs decode with the promised size and content (white invalid
 //! pixels, colour bar following the colour map, scale bar of the right physical length),
-//! GSF files round-trip bit-exactly and the real Gwyddion file reads with its reference
-//! values, the HTML report escapes everything, atomic writes leave no debris, and the
-//! same input always gives the same bytes.
+//! GSF files (`vegard::io::gsf`) round-trip bit-exactly and the real Gwyddion file reads with
+//! its reference values, the HTML report escapes everything, atomic writes
+//! (`vegard::io::write_atomic`) leave no debris, and the same input always gives the same bytes.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
 use vegard::data::Image;
+use vegard::io::gsf::{self, GsfInvalid};
+use vegard::io::{atomic, write_atomic};
 use vegard::render::{
-    self, Colormap, CurvePlot, GsfInvalid, HistogramPlot, MapStyle, Report, Series, SeriesStyle, colormap, map_layout,
-    map_png,
+    self, Colormap, CurvePlot, HistogramPlot, MapStyle, Report, Series, SeriesStyle, colormap, map_layout, map_png,
 };
 
 #[global_allocator]
@@ -50,7 +51,7 @@ fn out_dir() -> PathBuf {
 }
 
 fn save(name: &str, bytes: &[u8]) {
-    render::write_atomic(&out_dir().join(name), bytes).unwrap();
+    write_atomic(&out_dir().join(name), bytes).unwrap();
 }
 
 /// A 25×25 DMT-modulus-like map over 5 µm: a smooth 20–120 MPa landscape with a few
@@ -312,10 +313,10 @@ fn gsf_round_trip_is_bit_exact() {
     }
     im.set(1, 1, f32::MIN_POSITIVE as f64, true);
     im.set(2, 1, -(f32::MAX as f64), true);
-    let bytes = render::gsf_bytes(&im);
+    let bytes = gsf::gsf_bytes(&im);
     let path = out_dir().join("roundtrip.gsf");
-    render::write_atomic(&path, &bytes).unwrap();
-    let back = render::read_gsf(&path).unwrap();
+    write_atomic(&path, &bytes).unwrap();
+    let back = gsf::read_gsf(&path).unwrap();
     assert_eq!((back.nx, back.ny), (7, 5));
     assert_eq!(back.name, im.name);
     assert_eq!(back.unit, "Pa");
@@ -329,8 +330,8 @@ fn gsf_round_trip_is_bit_exact() {
         }
     }
     // Fill mode writes 0 and the companion mask field tells which pixels are real.
-    let filled = render::parse_gsf(Path::new("f.gsf"), &render::gsf_bytes_with(&im, GsfInvalid::Fill(0.0))).unwrap();
-    let mask = render::parse_gsf(Path::new("m.gsf"), &render::gsf_mask_bytes(&im)).unwrap();
+    let filled = gsf::parse_gsf(Path::new("f.gsf"), &gsf::gsf_bytes_with(&im, GsfInvalid::Fill(0.0))).unwrap();
+    let mask = gsf::parse_gsf(Path::new("m.gsf"), &gsf::gsf_mask_bytes(&im)).unwrap();
     for i in 0..35 {
         assert_eq!(mask.data[i] == 1.0, im.mask[i]);
         if !im.mask[i] {
@@ -343,7 +344,7 @@ fn gsf_round_trip_is_bit_exact() {
 #[test]
 fn real_gwyddion_file_reads_with_reference_values() {
     let Some(path) = common::shared_data("formats/gwyddion_gsf/GwiddionReader_chip.gsf") else { return };
-    let im = render::read_gsf(&path).unwrap();
+    let im = gsf::read_gsf(&path).unwrap();
     assert_eq!((im.nx, im.ny), (300, 300));
     assert_eq!(im.size_m, Some((8e-5, 8e-5)));
     assert_eq!(im.unit, "m");
@@ -368,7 +369,7 @@ fn real_gwyddion_file_reads_with_reference_values() {
     // Damaged copies are errors, never panics or huge allocations.
     let bytes = std::fs::read(&path).unwrap();
     for (k, m) in common::mutations(&bytes, 400, 0x65f).iter().enumerate() {
-        if let Ok(im) = render::parse_gsf(Path::new("mutant.gsf"), m) {
+        if let Ok(im) = gsf::parse_gsf(Path::new("mutant.gsf"), m) {
             assert_eq!(im.data.len(), im.nx * im.ny, "mutant {k}");
         }
     }
@@ -423,9 +424,9 @@ fn write_atomic_replaces_and_leaves_no_temp_file() {
     let dir = out_dir().join("atomic").join("nested").join("deeper");
     let _ = std::fs::remove_dir_all(out_dir().join("atomic"));
     let target = dir.join("result.json");
-    render::write_atomic(&target, b"first version").unwrap();
+    write_atomic(&target, b"first version").unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"first version");
-    render::write_atomic(&target, b"second").unwrap();
+    write_atomic(&target, b"second").unwrap();
     assert_eq!(std::fs::read(&target).unwrap(), b"second");
     let names: Vec<String> =
         std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -434,10 +435,10 @@ fn write_atomic_replaces_and_leaves_no_temp_file() {
     // Writing over a directory fails, leaves the directory alone and no temp file.
     let blocker = dir.join("is_a_dir");
     std::fs::create_dir_all(blocker.join("child")).unwrap();
-    assert!(render::write_atomic(&blocker, b"x").is_err());
+    assert!(write_atomic(&blocker, b"x").is_err());
     assert!(blocker.join("child").is_dir());
-    assert!(!render::atomic::temp_path(&blocker).unwrap().exists());
+    assert!(!atomic::temp_path(&blocker).unwrap().exists());
 
     // The temp file sits next to the target (same file system: rename is atomic).
-    assert_eq!(render::atomic::temp_path(&target).unwrap(), dir.join(".result.json.vegard-tmp"));
+    assert_eq!(atomic::temp_path(&target).unwrap(), dir.join(".result.json.vegard-tmp"));
 }

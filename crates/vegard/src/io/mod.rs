@@ -1,10 +1,14 @@
 //! Instrument file readers. One module per format; each exposes `RECIPE` (see
 //! [`registry::FormatRecipe`]) and returns a [`Dataset`]. [`open`] picks the recipe by
-//! magic bytes first, extension second. Force curves are read through the streaming
+//! magic bytes first, extension second. The formats vegard writes live here too (`.vgc`
+//! curves, NSID/HDF5, Gwyddion `.gsf` maps in [`gsf`]), and every output file is written with
+//! [`write_atomic`]. Force curves are read through the streaming
 //! [`CurveSource`] trait (one curve at a time, from any thread; [`read_block`] gathers a
 //! range into a column-wise [`crate::data::CurveMap`]).
 
+pub mod atomic;
 mod error;
+pub mod gsf;
 pub mod hdf5;
 pub mod ibw;
 pub mod jpk;
@@ -18,6 +22,7 @@ pub mod vegard_curves;
 use std::io::Read;
 use std::path::Path;
 
+pub use atomic::write_atomic;
 pub use error::{IoError, Location, MAX_DECLARED_BYTES, check_declared};
 pub use registry::FormatRecipe;
 pub use source::{CurveList, CurveSource, SourceInfo, read_block};

@@ -416,7 +416,7 @@ pub fn esm_bytes(data: &[EsmData], root_attrs: &[(String, AttrValue)]) -> Result
 /// Write ESM records as an NSID file at `path` (atomically); errors name the file.
 pub fn write_esm(path: &Path, data: &[EsmData], root_attrs: &[(String, AttrValue)]) -> Result<(), IoError> {
     let bytes = esm_bytes(data, root_attrs).map_err(|e| IoError::new(path, e.to_string()))?;
-    crate::render::write_atomic(path, &bytes).map_err(|e| IoError::new(path, format!("cannot write: {e}")))
+    super::write_atomic(path, &bytes).map_err(|e| IoError::new(path, format!("cannot write: {e}")))
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Pictures and exports: colour maps, map PNGs with colour bar and scale bar, force–distance
-//! plots, histograms, Gwyddion `.gsf` export/import and the self-contained HTML report.
+//! Pictures: colour maps, map PNGs with colour bar and scale bar, force–distance plots,
+//! histograms and the self-contained HTML report. (Maps as Gwyddion `.gsf` files are a file
+//! format: [`crate::io::gsf`].)
 //!
 //! Conventions shared by every picture:
 //! - values arrive in SI units and are shown with a fitting SI prefix ([`units`]): a modulus
@@ -7,24 +8,21 @@
 //! - invalid (masked or non-finite) map pixels are drawn **white** ([`colormap::INVALID_RGB`]);
 //! - text uses the DejaVu Sans fonts compiled into the binary and PNGs are encoded without
 //!   time stamps, so the same input gives byte-identical files on every machine;
-//! - output files are written with [`write_atomic`] (no half-written file is ever visible).
+//! - output files are written with [`crate::io::write_atomic`] (no half-written file is ever
+//!   visible).
 
-pub mod atomic;
 mod axes;
 mod canvas;
 pub mod colormap;
 mod colormap_tables;
 pub mod curve_plot;
-pub mod gsf;
 pub mod histogram;
 pub mod map_png;
 pub mod report;
 pub mod units;
 
-pub use atomic::write_atomic;
 pub use colormap::Colormap;
 pub use curve_plot::{CurvePlot, Marker, Series, SeriesStyle, curve_plot};
-pub use gsf::{GsfInvalid, gsf_bytes, gsf_bytes_with, gsf_mask_bytes, parse_gsf, read_gsf};
 pub use histogram::{Bins, HistogramPlot, histogram_bins, histogram_of_image, histogram_png};
 pub use map_png::{ColorLimits, MapLayout, MapStyle, ScaleBar, color_limits, map_layout, map_png};
 pub use report::Report;

@@ -128,7 +128,7 @@ impl Report {
 
     /// Write the report atomically.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        super::write_atomic(path, self.to_html().as_bytes())
+        crate::io::write_atomic(path, self.to_html().as_bytes())
     }
 }
 

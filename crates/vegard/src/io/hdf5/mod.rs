@@ -256,6 +256,6 @@ impl H5Builder {
     /// Write the file atomically to `path`; errors name the file.
     pub fn write(&self, path: &Path) -> Result<(), IoError> {
         let bytes = self.to_bytes().map_err(|e| IoError::new(path, e.to_string()))?;
-        crate::render::write_atomic(path, &bytes).map_err(|e| IoError::new(path, format!("cannot write: {e}")))
+        crate::io::write_atomic(path, &bytes).map_err(|e| IoError::new(path, format!("cannot write: {e}")))
     }
 }

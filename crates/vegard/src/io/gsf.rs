@@ -20,9 +20,8 @@
 
 use std::path::Path;
 
+use super::{IoError, Location, check_declared};
 use crate::data::Image;
-use crate::io::{IoError, Location, check_declared};
-
 use crate::units;
 
 /// The magic line that starts every GSF file.
