@@ -11,8 +11,8 @@
 use thiserror::Error;
 
 use crate::data::{Channel, ChannelKind, ForceCurve, SegmentKind};
-use crate::nanomech::contact_point::numpy_compat::{self, argmax, median_filter_nearest, pairwise_sum};
-use crate::nanomech::contact_point::{self, ContactPointMethod};
+use crate::nanomech::contact_point::{self, ContactPointError, ContactPointMethod};
+use crate::numerics::numpy_compat::{self, argmax, median_filter_nearest, pairwise_sum};
 
 /// What stops a preprocessing step or a contact-point estimate.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -41,6 +41,22 @@ pub enum PreprocessError {
     ContactPointOutOfRange { method: &'static str, index: i64, len: usize },
     #[error("{0}")]
     Unsupported(String),
+}
+
+impl From<ContactPointError> for PreprocessError {
+    /// The variant of the same name (same message).
+    fn from(e: ContactPointError) -> Self {
+        match e {
+            ContactPointError::CurveTooShort { needed, found } => PreprocessError::CurveTooShort { needed, found },
+            ContactPointError::NonFinite { channel, index } => PreprocessError::NonFinite { channel, index },
+            ContactPointError::ConstantForce => PreprocessError::ConstantForce,
+            ContactPointError::LengthMismatch { force, other } => PreprocessError::LengthMismatch { force, other },
+            ContactPointError::FitFailed { method, reason } => PreprocessError::FitFailed { method, reason },
+            ContactPointError::OutOfRange { method, index, len } => {
+                PreprocessError::ContactPointOutOfRange { method, index, len }
+            }
+        }
+    }
 }
 
 /// Name of the tip-position channel vegard computes (a file's own tip position keeps its name).

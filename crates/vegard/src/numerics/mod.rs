@@ -2,4 +2,5 @@
 
 pub mod gmres;
 pub mod lm;
+pub(crate) mod numpy_compat;
 pub mod stats;

@@ -4,7 +4,7 @@
 //! `⟨B⟩` and half-width `r = 2 · max|B − ⟨B⟩|`. The contact point is the first index with
 //! `F_i − ⟨B⟩ > r`; `None` when the baseline is empty or no sample crosses the threshold.
 
-use super::numpy_compat::mean;
+use crate::numerics::numpy_compat::mean;
 
 pub fn index(force: &[f64]) -> Option<usize> {
     let nb = (force.len() as f64 * 0.1) as usize;

@@ -7,7 +7,7 @@
 //! length (a short baseline pulls the estimate towards the end). nanite uses it as the
 //! start value of its fitting methods.
 
-use super::numpy_compat::argmin;
+use crate::numerics::numpy_compat::argmin;
 
 /// `None` for an empty or constant force (nanite would return 0 there, from `argmin` over
 /// NaN values; we refuse instead of inventing a contact point).

@@ -12,7 +12,7 @@
 //! `None` when fewer than two samples, fewer than 51 gradient samples, or no sample below
 //! the threshold.
 
-use super::numpy_compat::{argmax, gradient, uniform_filter1d_reflect};
+use crate::numerics::numpy_compat::{argmax, gradient, uniform_filter1d_reflect};
 
 pub fn index(force: &[f64]) -> Option<i64> {
     let n = force.len();

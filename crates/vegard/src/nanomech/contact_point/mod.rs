@@ -12,14 +12,16 @@
 //! matters when the force keeps rising for a few samples after the piezo turns).
 
 pub mod baseline_deviation;
+mod error;
 pub mod frechet;
 pub mod gradient;
 pub mod model_based;
 mod nelder_mead;
-pub(crate) mod numpy_compat;
 pub mod piecewise_fit;
 
-use crate::nanomech::preprocess::PreprocessError;
+pub use error::ContactPointError;
+
+use crate::numerics::numpy_compat;
 
 /// Contact-point estimators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -89,17 +91,17 @@ impl ContactPointMethod {
 pub const MODEL_BASED_EXPONENT: f64 = 1.5;
 
 /// Check the force and clip it at its first maximum (nanite `compute_preproc_clip_approach`).
-fn clip_at_maximum(force: &[f64]) -> Result<&[f64], PreprocessError> {
+fn clip_at_maximum(force: &[f64]) -> Result<&[f64], ContactPointError> {
     if force.is_empty() {
-        return Err(PreprocessError::CurveTooShort { needed: 2, found: 0 });
+        return Err(ContactPointError::CurveTooShort { needed: 2, found: 0 });
     }
     if let Some(index) = force.iter().position(|v| !v.is_finite()) {
-        return Err(PreprocessError::NonFinite { channel: "force", index });
+        return Err(ContactPointError::NonFinite { channel: "force", index });
     }
     let idmax = numpy_compat::argmax(force).unwrap_or(0);
     if idmax == 0 {
         // the force only decreases: there is no loading part to search
-        return Err(PreprocessError::CurveTooShort { needed: 2, found: 1 });
+        return Err(ContactPointError::CurveTooShort { needed: 2, found: 1 });
     }
     Ok(&force[..idmax])
 }
@@ -111,7 +113,7 @@ pub fn contact_point_raw(
     tip_position: Option<&[f64]>,
     force: &[f64],
     method: ContactPointMethod,
-) -> Result<(Option<i64>, usize), PreprocessError> {
+) -> Result<(Option<i64>, usize), ContactPointError> {
     let clipped = clip_at_maximum(force)?;
     let as_i64 = |v: Option<usize>| v.map(|i| i as i64);
     let raw = match method {
@@ -121,12 +123,12 @@ pub fn contact_point_raw(
         ContactPointMethod::FitLinePolynomial => piecewise_fit::fit_line_polynomial(clipped)?,
         ContactPointMethod::GradientZeroCrossing => gradient::index(clipped),
         ContactPointMethod::FrechetDirectPath => {
-            Some(frechet::index(clipped).ok_or(PreprocessError::ConstantForce)? as i64)
+            Some(frechet::index(clipped).ok_or(ContactPointError::ConstantForce)? as i64)
         }
         ContactPointMethod::ModelBased => {
             let z = match tip_position {
                 Some(z) if z.len() < clipped.len() => {
-                    return Err(PreprocessError::LengthMismatch { force: force.len(), other: z.len() });
+                    return Err(ContactPointError::LengthMismatch { force: force.len(), other: z.len() });
                 }
                 Some(z) => Some(&z[..clipped.len()]),
                 None => None,
@@ -141,7 +143,7 @@ pub fn contact_point_raw(
 /// middle of the clipped approach when the method finds nothing (nanite's documented
 /// fallback "to allow fitting algorithms to proceed"). Errors for an empty, non-finite or
 /// never-rising force and for indices outside `force`.
-pub fn contact_point_index(force_n: &[f64], method: ContactPointMethod) -> Result<usize, PreprocessError> {
+pub fn contact_point_index(force_n: &[f64], method: ContactPointMethod) -> Result<usize, ContactPointError> {
     contact_point_index_xy(None, force_n, method)
 }
 
@@ -151,10 +153,10 @@ pub fn contact_point_index_xy(
     tip_position_m: Option<&[f64]>,
     force_n: &[f64],
     method: ContactPointMethod,
-) -> Result<usize, PreprocessError> {
+) -> Result<usize, ContactPointError> {
     let (raw, clipped_len) = contact_point_raw(tip_position_m, force_n, method)?;
     let idx = raw.unwrap_or((clipped_len / 2) as i64);
-    usize::try_from(idx).ok().filter(|&i| i < force_n.len()).ok_or(PreprocessError::ContactPointOutOfRange {
+    usize::try_from(idx).ok().filter(|&i| i < force_n.len()).ok_or(ContactPointError::OutOfRange {
         method: method.key(),
         index: idx,
         len: force_n.len(),
@@ -178,21 +180,21 @@ mod tests {
     fn rejects_bad_input() {
         assert!(matches!(
             contact_point_index(&[], ContactPointMethod::FrechetDirectPath),
-            Err(PreprocessError::CurveTooShort { .. })
+            Err(ContactPointError::CurveTooShort { .. })
         ));
         assert!(matches!(
             contact_point_index(&[0.0, f64::NAN, 1.0], ContactPointMethod::FrechetDirectPath),
-            Err(PreprocessError::NonFinite { index: 1, .. })
+            Err(ContactPointError::NonFinite { index: 1, .. })
         ));
         assert!(matches!(
             contact_point_index(&[3.0, 2.0, 1.0], ContactPointMethod::DeviationFromBaseline),
-            Err(PreprocessError::CurveTooShort { .. })
+            Err(ContactPointError::CurveTooShort { .. })
         ));
         // constant approach then a rise at the very end: fits refuse a constant segment
         let f = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 2.0];
         assert!(matches!(
             contact_point_index(&f, ContactPointMethod::FitConstantLine),
-            Err(PreprocessError::ConstantForce)
+            Err(ContactPointError::ConstantForce)
         ));
     }
 

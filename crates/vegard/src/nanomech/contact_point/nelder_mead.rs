@@ -10,7 +10,7 @@
 //! is `int(x0)` of the optimum, and a different rounding can send the simplex along a
 //! different path. The objective's sum uses [`pairwise_sum`] like NumPy.
 
-use super::numpy_compat::pairwise_sum;
+use crate::numerics::numpy_compat::pairwise_sum;
 
 /// Bounds of one parameter (lmfit `min`/`max`).
 #[derive(Debug, Clone, Copy)]

@@ -7,10 +7,10 @@
 //! When the fit does not converge within lmfit's budget nanite returns NaN, i.e. `None`
 //! here (the caller then falls back to the middle of the curve, as nanite).
 
+use super::error::ContactPointError;
 use super::frechet;
 use super::nelder_mead::{Bound, minimize};
-use super::numpy_compat::mean;
-use crate::nanomech::preprocess::PreprocessError;
+use crate::numerics::numpy_compat::mean;
 
 /// Normalised force and the start values every method shares.
 struct Start {
@@ -21,13 +21,13 @@ struct Start {
     x0: usize,
 }
 
-fn start(force: &[f64]) -> Result<Start, PreprocessError> {
+fn start(force: &[f64]) -> Result<Start, ContactPointError> {
     let fmin = force.iter().copied().fold(f64::INFINITY, f64::min);
     let fmax = force.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let fptp = fmax - fmin;
     if fptp.is_nan() || fptp == 0.0 {
         // nanite divides by zero here and lmfit raises on the NaN residuals.
-        return Err(PreprocessError::ConstantForce);
+        return Err(ContactPointError::ConstantForce);
     }
     let y: Vec<f64> = force.iter().map(|&f| (f - fmin) / fptp).collect();
     let d = mean(&y[..y.len().min(10)]);
@@ -35,8 +35,8 @@ fn start(force: &[f64]) -> Result<Start, PreprocessError> {
     Ok(Start { y, d, x0 })
 }
 
-fn fit_failed(method: &'static str) -> PreprocessError {
-    PreprocessError::FitFailed { method, reason: "non-finite residual (nanite raises here)".into() }
+fn fit_failed(method: &'static str) -> ContactPointError {
+    ContactPointError::FitFailed { method, reason: "non-finite residual (nanite raises here)".into() }
 }
 
 /// Contact point as nanite's `int(out.params["x0"])`; negative values are reported as an
@@ -51,7 +51,7 @@ fn truncate_x0(x0: f64) -> i64 {
 ///
 /// parameters d, x0, m (all unbounded), start values d = ⟨y_0..9⟩, x0 = Fréchet estimate,
 /// m = (1 − y[x0]) / (N − x0). Needs more than 4 samples (else `None`).
-pub fn fit_constant_line(force: &[f64]) -> Result<Option<i64>, PreprocessError> {
+pub fn fit_constant_line(force: &[f64]) -> Result<Option<i64>, ContactPointError> {
     if force.len() <= 4 {
         return Ok(None);
     }
@@ -80,7 +80,7 @@ pub fn fit_constant_line(force: &[f64]) -> Result<Option<i64>, PreprocessError> 
 /// cubic for small δ (δ³/c), linear for large δ (δ/a). Parameters d, x0 free;
 /// a ∈ [1e-3, 100 (N − x0)], b ≥ 1e-3, c ≥ 1e-3; start a = N − x0, b = N, c = ½.
 /// Needs more than 6 samples.
-pub fn fit_constant_polynomial(force: &[f64]) -> Result<Option<i64>, PreprocessError> {
+pub fn fit_constant_polynomial(force: &[f64]) -> Result<Option<i64>, ContactPointError> {
     if force.len() <= 6 {
         return Ok(None);
     }
@@ -109,7 +109,7 @@ pub fn fit_constant_polynomial(force: &[f64]) -> Result<Option<i64>, PreprocessE
 ///
 /// parameters as [`fit_constant_polynomial`] plus the free baseline slope m, started at
 /// `y[x0] / x0`. Needs more than 7 samples.
-pub fn fit_line_polynomial(force: &[f64]) -> Result<Option<i64>, PreprocessError> {
+pub fn fit_line_polynomial(force: &[f64]) -> Result<Option<i64>, ContactPointError> {
     if force.len() <= 7 {
         return Ok(None);
     }
