@@ -26,7 +26,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::header::{Header, Section, to_count};
-use super::scale::{ChannelScale, Convention, channel_scale, parameter_si};
+use super::scale::{ChannelScale, Convention, channel_scale, parameter_si, scan_size_m, storage_width};
 use crate::data::{
     Calibration, Channel, ChannelKind, ForceCurve, GridIndex, GridShape, Metadata, Segment, SegmentKind,
 };
@@ -299,18 +299,6 @@ fn decode(buf: &[u8], width: u64) -> Vec<i64> {
     }
 }
 
-/// Storage width: `Data length / samples` when it is exactly 2 or 4 bytes, else by version.
-pub(super) fn storage_width(data_length: u64, samples: u64, bytes_per_pixel: u64, version: Option<u32>) -> u64 {
-    if samples > 0 {
-        for w in [4, 2] {
-            if samples.checked_mul(w) == Some(data_length) {
-                return w;
-            }
-        }
-    }
-    if version.is_some_and(|v| v >= 0x0920_0000) || bytes_per_pixel == 4 { 4 } else { 2 }
-}
-
 /// Role of a block from its `\@4:Image Data: S [Tag] "Name"` and Z-scale soft reference.
 fn role(tag: &str, soft_ref: Option<&str>) -> ChannelRole {
     let t = tag.to_ascii_lowercase();
@@ -327,7 +315,7 @@ fn role(tag: &str, soft_ref: Option<&str>) -> ChannelRole {
 /// `@N:Image Data` of any group number.
 fn image_data(section: &Section) -> Option<(String, String)> {
     section.entries.iter().find(|e| e.key.to_ascii_lowercase().ends_with(":image data")).and_then(|e| {
-        let p = super::scale::Param::parse(&e.value)?;
+        let p = super::param::Param::parse(&e.value)?;
         let tag = p.soft_ref.clone().unwrap_or_else(|| p.text.replace(' ', ""));
         let name = if p.text.is_empty() { tag.clone() } else { p.text };
         Some((name, tag))
@@ -392,7 +380,7 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
         let n = nx.checked_mul(ny).filter(|&n| n > 0).ok_or_else(|| {
             IoError::at(path, fl.location("force/line"), format!("expected a non-empty grid, found {nx} × {ny}"))
         })?;
-        let size = sl.get("Scan Size").and_then(super::image::scan_size_m);
+        let size = sl.get("Scan Size").and_then(scan_size_m);
         (n, Some(GridShape { nx, ny, size_m: size }))
     } else {
         (1, None)
@@ -504,7 +492,7 @@ fn layout(path: &Path, header: &Header, file_len: u64) -> Result<ForceLayout, Io
             }
         }
         let trigger = f.entries.iter().find(|e| e.key.to_ascii_lowercase().starts_with("@4:trig threshold"));
-        if let Some(v) = trigger.and_then(|e| super::scale::Param::parse(&e.value)).and_then(|p| p.hard_value) {
+        if let Some(v) = trigger.and_then(|e| super::param::Param::parse(&e.value)).and_then(|p| p.hard_value) {
             meta.set_number("trigger_threshold", v, Some("V"));
         }
         if n_hold > 0 {

@@ -5,14 +5,14 @@
 //! file opens with `\*File list` (images), `\*Force file list` (ramps) or `\*EC File list`
 //! (electrochemistry). Every line starts with a backslash. Section lines start with `\*`.
 //! Parameter lines are `\Key: value`; "soft-scaled" parameters are `\@Key: V [soft] (hard
-//! scale) hard value` (see [`super::scale::Param`]), optionally with a group prefix
+//! scale) hard value` (see [`super::param::Param`]), optionally with a group prefix
 //! `\@2:` / `\@4:` before the key (`\@2:Z scale`). Keys are matched case-insensitively,
 //! because v5 files spell `Scan size` where v9 files spell `Scan Size`. The text is Latin-1
 //! (the degree sign in `º/LSB` is byte 0xBA).
 
 use std::path::Path;
 
-use super::scale::Param;
+use super::param::Param;
 use crate::io::{IoError, Location};
 
 /// The first line of a NanoScope file, one of these (Gwyddion `nanoscope_detect`).

@@ -16,9 +16,9 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::force::storage_width;
-use super::header::{Header, Section, leading_numbers};
-use super::scale::{ChannelScale, Convention, Param, channel_scale, si_unit};
+use super::header::{Header, Section};
+use super::param::Param;
+use super::scale::{ChannelScale, Convention, channel_scale, scan_size_m, storage_width};
 use crate::data::Image;
 use crate::io::{IoError, check_declared};
 
@@ -44,19 +44,6 @@ pub struct ImageChannel {
     /// Physical size (x, y), m.
     pub size_m: Option<(f64, f64)>,
     pub scale: ChannelScale,
-}
-
-/// `Scan Size: 10 10 ~m` / `Scan size: 1000 nm` → (x, y) in m (one number = square).
-pub fn scan_size_m(value: &str) -> Option<(f64, f64)> {
-    let nums = leading_numbers(value);
-    let unit = value.split_whitespace().nth(nums.len())?;
-    let (f, u) = si_unit(unit);
-    if u != "m" {
-        return None;
-    }
-    let x = *nums.first()?;
-    let y = nums.get(1).copied().unwrap_or(x);
-    Some((x * f, y * f))
 }
 
 /// Describe every image block (no data read). Errors name the key that is missing or absurd.

@@ -2,14 +2,15 @@
 //!
 //! A text header ([`header::Header`]) describes data blocks that follow it: force ramps and
 //! force volumes (`\*Ciao force image list`, read by [`force`]) or images (`\*Ciao image
-//! list`, read by [`image`]). The `\@` parameter grammar and the count → SI conversion live in
-//! [`scale`]. Sources for the layout: Bruker's file-format notes as implemented in Gwyddion
+//! list`, read by [`image`]). The `\@` parameter grammar lives in [`param`], the count → SI
+//! conversion in [`scale`]. Sources for the layout: Bruker's file-format notes as implemented in Gwyddion
 //! `modules/file/nanoscope.c`, pyfmreader `nanosc/`, pySPM `Bruker.py`; every rule that
 //! matters was checked against the test files (see `tests/io_nanoscope.rs`).
 
 pub mod force;
 pub mod header;
 pub mod image;
+pub mod param;
 pub mod scale;
 
 use std::io::Read;
@@ -98,7 +99,7 @@ pub fn common_metadata(header: &Header) -> Metadata {
         if let Some(p) = sl.get("PeakForce Capture") {
             m.set_text("nanoscope:peakforce_capture", p);
         }
-        if let Some(p) = sl.entry("@MicroscopeList").and_then(|e| scale::Param::parse(&e.value)) {
+        if let Some(p) = sl.entry("@MicroscopeList").and_then(|e| param::Param::parse(&e.value)) {
             m.set_text("nanoscope:microscope_mode", p.text);
         }
     }

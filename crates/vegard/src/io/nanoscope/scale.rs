@@ -1,14 +1,7 @@
-//! The `\@` parameter grammar and the conversion of raw counts to physical values.
-//!
-//! A soft-scaled parameter line reads (Bruker file-format notes, Gwyddion `parse_value`)
-//!
-//! ```text
-//! \@2:Z scale: V [Sens. ZsensSens] (0.0003750000 V/LSB) 24.57563 V
-//!              │  │                 │                    └ hard value + unit
-//!              │  │                 └ hard scale (per LSB of the 16-bit DAC/ADC)
-//!              │  └ soft-scale reference, resolved to `\@Sens. ZsensSens: V 790.3658 nm/V`
-//!              └ type: V value, S select (`S [ZSensor] "Height Sensor"`), C scale
-//! ```
+//! The conversion of raw counts to physical values: how wide a stored count is
+//! (`storage_width`), which hard number of a `\@` parameter ([`super::param::Param`])
+//! converts it, its soft scale, and SI units of NanoScope unit strings ([`si_unit`],
+//! [`scan_size_m`]).
 //!
 //! Which hard number converts stored counts differs between images and force ramps:
 //!
@@ -26,105 +19,8 @@
 //!   1.2 V trigger plus overshoot) and the height sensor spans 592 nm (≈ the 600 nm ramp).
 //!   Gwyddion `get_spec_ordinate_scale` and pyfmreader (`defl_sens_Vbybyte`) agree.
 
-use super::header::{Header, Section};
-
-/// Type letter of a `\@` parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamKind {
-    /// `V`: a numeric value.
-    Value,
-    /// `S`: a selection (`S [ZSensor] "Height Sensor"`).
-    Select,
-    /// `C`: a scale factor (`C [2:Z scale] 0.0154`).
-    Scale,
-}
-
-/// A parsed `\@` parameter value.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Param {
-    pub kind: ParamKind,
-    /// Text in brackets: a soft-scale reference (`Sens. DeflSens`) or, for selections, the
-    /// internal tag (`DeflectionError`).
-    pub soft_ref: Option<String>,
-    /// Parenthesised hard scale (`0.000375` of `(0.0003750000 V/LSB)`).
-    pub hard_scale: Option<f64>,
-    /// Its unit without `/LSB` (`V`, `mV`, `º`, `Arb`).
-    pub hard_scale_unit: Option<String>,
-    /// Trailing number (`24.57563` of `... 24.57563 V`).
-    pub hard_value: Option<f64>,
-    /// Unit after the trailing number (`V`, `nm/V`); None if absent.
-    pub hard_value_unit: Option<String>,
-    /// Everything after the hard scale (selections: the quoted text without quotes).
-    pub text: String,
-}
-
-impl Param {
-    /// Parse the value part of a `\@Key: ...` line. None if it does not follow the grammar.
-    pub fn parse(value: &str) -> Option<Param> {
-        let value = value.trim();
-        let mut chars = value.chars();
-        let kind = match chars.next()? {
-            'V' => ParamKind::Value,
-            'S' => ParamKind::Select,
-            'C' => ParamKind::Scale,
-            _ => return None,
-        };
-        let mut rest = chars.as_str();
-        if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
-            return None;
-        }
-        rest = rest.trim_start();
-        let mut soft_ref = None;
-        if let Some(r) = rest.strip_prefix('[') {
-            let close = r.find(']')?;
-            let inner = r.get(..close)?.trim();
-            if !inner.is_empty() {
-                soft_ref = Some(inner.to_string());
-            }
-            rest = r.get(close + 1..)?.trim_start();
-        }
-        let (mut hard_scale, mut hard_scale_unit) = (None, None);
-        if let Some(r) = rest.strip_prefix('(') {
-            // Units may nest parentheses: `(0.00000000745058 log(Arb)/LSB)`.
-            let close = matching_paren(r)?;
-            let inner = r.get(..close)?.trim();
-            let mut it = inner.splitn(2, char::is_whitespace);
-            hard_scale = it.next().and_then(|t| t.parse::<f64>().ok()).filter(|v| v.is_finite());
-            hard_scale_unit =
-                it.next().map(|u| u.trim().trim_end_matches("/LSB").trim().to_string()).filter(|u| !u.is_empty());
-            rest = r.get(close + 1..)?.trim_start();
-        }
-        let (mut hard_value, mut hard_value_unit) = (None, None);
-        let text = match kind {
-            ParamKind::Select => rest.trim().trim_matches('"').to_string(),
-            ParamKind::Value | ParamKind::Scale => {
-                let mut it = rest.splitn(2, char::is_whitespace);
-                hard_value = it.next().and_then(|t| t.parse::<f64>().ok()).filter(|v| v.is_finite());
-                hard_value_unit = it.next().map(str::trim).filter(|u| !u.is_empty()).map(str::to_string);
-                rest.to_string()
-            }
-        };
-        Some(Param { kind, soft_ref, hard_scale, hard_scale_unit, hard_value, hard_value_unit, text })
-    }
-}
-
-/// Byte index of the `)` closing an already opened `(` at the start of `s`.
-fn matching_paren(s: &str) -> Option<usize> {
-    let mut depth = 1usize;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
-}
+use super::header::{Header, Section, leading_numbers};
+use super::param::Param;
 
 /// SI factor and unit of a simple NanoScope unit string: `nm` → (1e-9, "m"), `mV` → (1e-3, "V"),
 /// `~m` (the file's µ) → (1e-6, "m"), `º` → (1, "deg"), `MPa` → (1e6, "Pa"). Unknown units keep
@@ -157,6 +53,31 @@ pub fn si_unit(unit: &str) -> (f64, String) {
         _ => return (1.0, u.to_string()),
     };
     if BASES.contains(&base) { (factor, base.to_string()) } else { (1.0, u.to_string()) }
+}
+
+/// `Scan Size: 10 10 ~m` / `Scan size: 1000 nm` → (x, y) in m (one number = square).
+pub fn scan_size_m(value: &str) -> Option<(f64, f64)> {
+    let nums = leading_numbers(value);
+    let unit = value.split_whitespace().nth(nums.len())?;
+    let (f, u) = si_unit(unit);
+    if u != "m" {
+        return None;
+    }
+    let x = *nums.first()?;
+    let y = nums.get(1).copied().unwrap_or(x);
+    Some((x * f, y * f))
+}
+
+/// Storage width: `Data length / samples` when it is exactly 2 or 4 bytes, else by version.
+pub(super) fn storage_width(data_length: u64, samples: u64, bytes_per_pixel: u64, version: Option<u32>) -> u64 {
+    if samples > 0 {
+        for w in [4, 2] {
+            if samples.checked_mul(w) == Some(data_length) {
+                return w;
+            }
+        }
+    }
+    if version.is_some_and(|v| v >= 0x0920_0000) || bytes_per_pixel == 4 { 4 } else { 2 }
 }
 
 /// How raw counts of one data block become physical values:
@@ -278,39 +199,6 @@ pub fn channel_scale(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_value_with_soft_and_hard_scale() {
-        let p = Param::parse("V [Sens. Zsens] (0.006713867 V/LSB) 1.000000 V").unwrap();
-        assert_eq!(p.kind, ParamKind::Value);
-        assert_eq!(p.soft_ref.as_deref(), Some("Sens. Zsens"));
-        assert_eq!(p.hard_scale, Some(0.006713867));
-        assert_eq!(p.hard_scale_unit.as_deref(), Some("V"));
-        assert_eq!(p.hard_value, Some(1.0));
-        assert_eq!(p.hard_value_unit.as_deref(), Some("V"));
-    }
-
-    #[test]
-    fn parses_selection_scale_and_bare_values() {
-        let s = Param::parse("S [DeflectionError] \"Deflection Error\"").unwrap();
-        assert_eq!(
-            (s.kind, s.soft_ref.as_deref(), s.text.as_str()),
-            (ParamKind::Select, Some("DeflectionError"), "Deflection Error")
-        );
-        let c = Param::parse("C [4:Z scale] 1.000000 ").unwrap();
-        assert_eq!((c.kind, c.hard_value), (ParamKind::Scale, Some(1.0)));
-        let v = Param::parse("V 72.76923 nm/V").unwrap();
-        assert_eq!((v.hard_value, v.hard_value_unit.as_deref()), (Some(72.76923), Some("nm/V")));
-        let l = Param::parse("V [Sens. LogStiffnessSens] (0.00000000745058 log(Arb)/LSB) 32.00000 log(Arb)").unwrap();
-        assert_eq!((l.hard_scale, l.hard_scale_unit.as_deref()), (Some(0.00000000745058), Some("log(Arb)")));
-        assert_eq!((l.hard_value, l.hard_value_unit.as_deref()), (Some(32.0), Some("log(Arb)")));
-        let z = Param::parse("V [Sens. Zsens] (0.004780209 V/LSB)       0 V").unwrap();
-        assert_eq!(z.hard_value, Some(0.0));
-        let e = Param::parse("S [] \"Off\"").unwrap();
-        assert_eq!((e.soft_ref, e.text.as_str()), (None, "Off"));
-        assert!(Param::parse("X nonsense").is_none());
-        assert!(Param::parse("V [unclosed").is_none());
-    }
 
     #[test]
     fn units_to_si() {
