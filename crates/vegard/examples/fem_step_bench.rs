@@ -42,11 +42,11 @@
 
 use std::time::Instant;
 
+use vegard::numerics::sparse::{Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
 use vegard::sim::esm::params::EsmParams;
 use vegard::sim::esm::tip_model::MeshOptions;
 use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::scalar;
-use vegard::sim::fem::sparse::{Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
 use vegard::sim::fem::system::Constrained;
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 

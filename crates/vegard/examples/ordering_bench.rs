@@ -6,11 +6,11 @@
 
 use std::time::Instant;
 
+use vegard::numerics::sparse::{MatrixKind, Ordering, Symbolic};
 use vegard::sim::esm::params::EsmParams;
 use vegard::sim::esm::tip_model::MeshOptions;
 use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::scalar;
-use vegard::sim::fem::sparse::{MatrixKind, Ordering, Symbolic};
 use vegard::sim::fem::system::Constrained;
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 

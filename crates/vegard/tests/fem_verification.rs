@@ -10,10 +10,10 @@
 //! shrink when the domain grows), not from the mesh.
 
 use std::time::Instant;
+use vegard::numerics::sparse::MatrixKind;
 use vegard::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use vegard::sim::fem::mesh::graded_sequence;
 use vegard::sim::fem::scalar;
-use vegard::sim::fem::sparse::MatrixKind;
 use vegard::sim::fem::system::{Constrained, solve_dirichlet};
 use vegard::sim::fem::{Boundary, CylinderSpec, Mesh, Order};
 

@@ -13,7 +13,7 @@ use super::element::{AffineMap, REFERENCE_NODES, RefTable};
 use super::mesh::{Boundary, Mesh};
 use super::scalar::check_pattern;
 use super::scalar::edge_integrate;
-use super::sparse::{Pattern, Triplets};
+use crate::numerics::sparse::{Pattern, Triplets};
 
 /// Isotropic linear elastic material.
 #[derive(Clone, Copy, Debug)]
@@ -124,7 +124,7 @@ pub fn pattern_from_scalar(mesh: &Mesh, scalar: &Pattern) -> Result<Pattern, Fem
             mesh.n_elements()
         )));
     }
-    scalar.expand_blocks(2)
+    Ok(scalar.expand_blocks(2)?)
 }
 
 /// Adds K (as in [`stiffness`]) to `values`, the value array of `pattern` (from [`pattern`]): re-assembly
@@ -431,9 +431,9 @@ pub fn hydrostatic(stress: &[[f64; 4]]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::numerics::sparse::MatrixKind;
     use crate::sim::fem::Order;
     use crate::sim::fem::scalar::tests::{rel_max_diff, small_mesh};
-    use crate::sim::fem::sparse::MatrixKind;
     use crate::sim::fem::system::Constrained;
 
     #[test]

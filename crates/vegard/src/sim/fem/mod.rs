@@ -10,19 +10,23 @@
 //! - [`scalar`]: Laplace / Poisson / diffusion matrices (K, M), loads, Neumann edges, L2 errors.
 //! - [`elasticity`]: axisymmetric isotropic elasticity with an isotropic eigenstrain (Vegard) load, tractions,
 //!   supports, nodal stress recovery and the surface displacement.
-//! - [`system`]: Dirichlet conditions by elimination, on top of [`sparse`] (the only file that touches faer,
-//!   with [`ordering`]: geometric nested dissection, a fill-reducing ordering for large meshes).
+//! - [`system`]: Dirichlet conditions by elimination, on top of [`crate::numerics::sparse`] (the only module
+//!   that touches faer, with [`crate::numerics::sparse::ordering`]: geometric nested dissection, a
+//!   fill-reducing ordering for large meshes).
 
 pub mod elasticity;
 pub mod element;
 pub mod mesh;
-pub mod ordering;
 pub mod quadrature;
 pub mod scalar;
-pub mod sparse;
 pub mod system;
 
+#[cfg(test)]
+mod sparse_on_meshes;
+
 pub use mesh::{Boundary, CylinderSpec, Mesh, Order};
+
+use crate::numerics::sparse::SparseError;
 
 /// What can go wrong building or solving a finite-element problem.
 #[derive(Debug, thiserror::Error)]
@@ -33,4 +37,14 @@ pub enum FemError {
     /// The sparse factorisation or solve failed (e.g. a matrix that should be SPD is not).
     #[error("linear solver: {0}")]
     Solver(String),
+}
+
+impl From<SparseError> for FemError {
+    /// The variant of the same name (same message).
+    fn from(e: SparseError) -> Self {
+        match e {
+            SparseError::Input(m) => FemError::Input(m),
+            SparseError::Solver(m) => FemError::Solver(m),
+        }
+    }
 }

@@ -8,7 +8,7 @@ use super::FemError;
 use super::element::{AffineMap, RefTable};
 use super::mesh::{Boundary, Mesh, Order};
 use super::quadrature::interval_gauss3;
-use super::sparse::{Pattern, Triplets};
+use crate::numerics::sparse::{Pattern, Triplets};
 
 /// Stiffness K_ij = ∫ k(r, z) ∇N_i·∇N_j r dr dz (k evaluated at the quadrature points).
 pub fn stiffness(mesh: &Mesh, k: impl Fn(f64, f64) -> f64) -> Triplets {
@@ -55,7 +55,7 @@ pub fn pattern(mesh: &Mesh) -> Result<Pattern, FemError> {
     for e in 0..mesh.n_elements() {
         dofs.extend_from_slice(mesh.element(e));
     }
-    Pattern::from_element_dofs(mesh.n_nodes(), npe, &dofs)?.with_coordinates(mesh.nodes.clone())
+    Ok(Pattern::from_element_dofs(mesh.n_nodes(), npe, &dofs)?.with_coordinates(mesh.nodes.clone())?)
 }
 
 /// Adds `scale` × K (K as in [`stiffness`]) to `values`, the value array of `pattern` (from [`pattern`]).
@@ -311,8 +311,8 @@ fn scatter(t: &mut Triplets, nodes: &[usize], local: &[[f64; 6]; 6]) {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::numerics::sparse::CscMatrix;
     use crate::sim::fem::CylinderSpec;
-    use crate::sim::fem::sparse::CscMatrix;
 
     /// A small graded cylinder (non-uniform elements, axis elements included).
     pub(crate) fn small_mesh(order: Order) -> Mesh {

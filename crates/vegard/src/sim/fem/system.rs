@@ -2,7 +2,7 @@
 //! and their known values moved to the right-hand side (f_free −= K_free,fixed g), which keeps an SPD K SPD.
 
 use super::FemError;
-use super::sparse::{CscMatrix, Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
+use crate::numerics::sparse::{CscMatrix, Factor, MatrixKind, Ordering, Pattern, Symbolic, Triplets};
 
 /// Where an entry of a [`Pattern`] value array goes in the eliminated system.
 #[derive(Clone, Copy, Debug)]

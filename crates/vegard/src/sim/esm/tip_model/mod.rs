@@ -141,13 +141,13 @@
 //! stepper produces (|η| ≤ [`LOGIT_MAX`]); its Jacobians are central differences (≈ 1e-10 relative).
 
 use crate::numerics::gmres::gmres;
+use crate::numerics::sparse::{CscMatrix, MatrixKind, SparseError, Symbolic, Triplets};
 use crate::sim::analytic::constants::{FARADAY, GAS_CONSTANT};
 use crate::sim::analytic::sphere_tip::SphereOverDielectric;
 use crate::sim::esm::params::EsmParams;
 use crate::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
 use crate::sim::fem::mesh::{graded_sequence, layered_sequence};
 use crate::sim::fem::scalar;
-use crate::sim::fem::sparse::{CscMatrix, MatrixKind, Symbolic, Triplets};
 use crate::sim::fem::system::Constrained;
 use crate::sim::fem::{Boundary, CylinderSpec, FemError, Mesh, Order};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -242,6 +242,13 @@ pub enum TipModelError {
         "adaptive time step fell to {step_s:e} s at t = {time_s} s without meeting the local error tolerance (the state changes faster than the integrator can follow: check the bias and the tolerance)"
     )]
     StepTooSmall { time_s: f64, step_s: f64 },
+}
+
+impl From<SparseError> for TipModelError {
+    /// As the [`FemError`] it becomes (same message).
+    fn from(e: SparseError) -> Self {
+        TipModelError::Fem(e.into())
+    }
 }
 
 /// Mesh and contact options, lengths in units of the tip radius L.

@@ -84,9 +84,9 @@
 use super::transport::{edge_mobility, edge_weights, logistic, logistic_slope};
 use super::{LOGIT_MAX, State, TipModel, TipModelError};
 use crate::numerics::gmres::gmres;
+use crate::numerics::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 use crate::sim::fem::FemError;
 use crate::sim::fem::elasticity::{self, Eigenstrain};
-use crate::sim::fem::sparse::{CscMatrix, Factor, MatrixKind, Symbolic, Triplets};
 use serde::Serialize;
 use std::sync::Mutex;
 
@@ -364,7 +364,7 @@ impl AnalysisCache {
                 s
             }
         };
-        symbolic.factor(a)
+        Ok(symbolic.factor(a)?)
     }
 }
 

@@ -41,8 +41,8 @@
 //! exact; away from equilibrium it changes the flux by O(h) (c̄_e vs c inside the element).
 
 use super::{TipModel, TipModelError};
+use crate::numerics::sparse::Triplets;
 use crate::sim::fem::Mesh;
-use crate::sim::fem::sparse::Triplets;
 
 /// Bernoulli function B(x) = x/(eˣ − 1), evaluated without cancellation near 0 and without overflow for
 /// large |x| (B(x) → x e^{−x} for x → +∞, → −x for x → −∞).

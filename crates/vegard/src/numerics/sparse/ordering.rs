@@ -17,7 +17,7 @@ use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::sparse::SymbolicSparseColMat;
 use faer::sparse::linalg::amd;
 
-use super::FemError;
+use super::error::SparseError;
 
 /// Parts at most this large are ordered by AMD on their subgraph instead of being dissected further.
 /// Measured on the tip-model meshes (bench/README.md): on P2 h_min 0.025 L the elasticity factor holds
@@ -43,10 +43,10 @@ impl Graph<'_> {
 
 /// Elimination order (position → vertex) of `graph` by geometric nested dissection with the vertex
 /// coordinates `xy`; parts of at most `leaf` vertices (≥ 1) are ordered by AMD.
-pub fn nested_dissection(graph: &Graph<'_>, xy: &[[f64; 2]], leaf: usize) -> Result<Vec<usize>, FemError> {
+pub fn nested_dissection(graph: &Graph<'_>, xy: &[[f64; 2]], leaf: usize) -> Result<Vec<usize>, SparseError> {
     let n = graph.n();
     if xy.len() != n || leaf == 0 {
-        return Err(FemError::Input(format!(
+        return Err(SparseError::Input(format!(
             "nested dissection: {} coordinates for {n} vertices and leaf size {leaf}: expected one per vertex and ≥ 1",
             xy.len()
         )));
@@ -122,7 +122,7 @@ impl State<'_, '_> {
     }
 
     /// Appends the elimination order of `vertices` to `order`.
-    fn dissect(&mut self, vertices: &mut [usize], order: &mut Vec<usize>) -> Result<(), FemError> {
+    fn dissect(&mut self, vertices: &mut [usize], order: &mut Vec<usize>) -> Result<(), SparseError> {
         if vertices.len() <= self.leaf {
             return self.order_leaf(vertices, order);
         }
@@ -203,7 +203,7 @@ impl State<'_, '_> {
     }
 
     /// Appends `vertices` in the AMD order of the subgraph they induce.
-    fn order_leaf(&mut self, vertices: &mut [usize], order: &mut Vec<usize>) -> Result<(), FemError> {
+    fn order_leaf(&mut self, vertices: &mut [usize], order: &mut Vec<usize>) -> Result<(), SparseError> {
         let m = vertices.len();
         if m <= 2 {
             order.extend_from_slice(vertices);
@@ -229,9 +229,9 @@ impl State<'_, '_> {
         let sub = SymbolicSparseColMat::new_checked(m, m, cp, None, ri);
         let (mut fwd, mut inv) = (vec![0usize; m], vec![0usize; m]);
         let mut mem = MemBuffer::try_new(amd::order_scratch::<usize>(m, nnz))
-            .map_err(|e| FemError::Solver(format!("ordering workspace: {e:?}")))?;
+            .map_err(|e| SparseError::Solver(format!("ordering workspace: {e:?}")))?;
         amd::order(&mut fwd, &mut inv, sub.as_ref(), amd::Control::default(), MemStack::new(&mut mem))
-            .map_err(|e| FemError::Solver(format!("AMD ordering of a dissection leaf: {e:?}")))?;
+            .map_err(|e| SparseError::Solver(format!("AMD ordering of a dissection leaf: {e:?}")))?;
         order.extend(fwd.iter().map(|&k| vertices[k]));
         Ok(())
     }

@@ -1,5 +1,7 @@
-//! The only file that talks to faer (0.24): triplet assembly → CSC, sparse Cholesky (SPD) / LU (general),
-//! with the symbolic analysis kept so a matrix with the same pattern (e.g. each time step) refactors cheaply.
+//! Sparse linear algebra, the only module that talks to faer (0.24; with [`ordering`], geometric nested
+//! dissection): triplet assembly → CSC, sparse Cholesky (SPD) / LU (general), with the symbolic analysis
+//! kept so a matrix with the same pattern (e.g. each time step) refactors cheaply. The finite elements
+//! (`sim::fem`) and the ESM tip model assemble and solve with it.
 //!
 //! Two ways to assemble: [`Triplets`] (any entries, summed and sorted into CSC by faer on conversion) and
 //! [`Pattern`] (the CSC pattern of a mesh's element-to-unknown map built once, with the value-array slot of
@@ -8,8 +10,11 @@
 //! in place without copying the pattern. This is what a time loop needs: the triplet path spends a large
 //! part of a P1 diffusion step sorting (bench/README.md, scikit-fem comparison).
 
-use super::FemError;
-use super::ordering;
+mod error;
+pub mod ordering;
+
+pub use error::SparseError;
+
 use std::sync::Arc;
 
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -60,11 +65,11 @@ impl Triplets {
     }
 
     /// Compressed sparse column matrix.
-    pub fn to_csc(&self) -> Result<CscMatrix, FemError> {
+    pub fn to_csc(&self) -> Result<CscMatrix, SparseError> {
         let t: Vec<Triplet<usize, usize, f64>> = self.entries.iter().map(|&(i, j, v)| Triplet::new(i, j, v)).collect();
         SparseColMat::try_new_from_triplets(self.n, self.n, &t)
             .map(CscMatrix)
-            .map_err(|e| FemError::Solver(format!("building CSC matrix: {e:?}")))
+            .map_err(|e| SparseError::Solver(format!("building CSC matrix: {e:?}")))
     }
 }
 
@@ -84,15 +89,15 @@ impl Pattern {
     /// Pattern of the matrix whose element e couples the unknowns `element_dofs[e k .. (e + 1) k]` with each
     /// other (every pair, both orders, diagonal included). Errors on an unknown ≥ n or a length that is not a
     /// multiple of k.
-    pub fn from_element_dofs(n: usize, k: usize, element_dofs: &[usize]) -> Result<Pattern, FemError> {
+    pub fn from_element_dofs(n: usize, k: usize, element_dofs: &[usize]) -> Result<Pattern, SparseError> {
         if k == 0 || !element_dofs.len().is_multiple_of(k) {
-            return Err(FemError::Input(format!(
+            return Err(SparseError::Input(format!(
                 "element unknowns: expected a multiple of {k} entries, got {}",
                 element_dofs.len()
             )));
         }
         if let Some(&bad) = element_dofs.iter().find(|&&d| d >= n) {
-            return Err(FemError::Input(format!("element unknown {bad}: expected < {n}")));
+            return Err(SparseError::Input(format!("element unknown {bad}: expected < {n}")));
         }
         // Column by column (no global sort of all k² pairs per element, which dominated setup on P2 meshes):
         // the elements containing unknown j (a dof → element index built by counting), the union of their
@@ -158,9 +163,9 @@ impl Pattern {
     /// becomes a b × b block; rows stay sorted), without the per-column merging of [`Self::from_element_dofs`]:
     /// column b j + t holds rows b i + s for the rows i of column j, so its entries start at
     /// b² cp[j] + t b len_j and scalar position q of the column becomes b q + s.
-    pub fn expand_blocks(&self, b: usize) -> Result<Pattern, FemError> {
+    pub fn expand_blocks(&self, b: usize) -> Result<Pattern, SparseError> {
         if b == 0 {
-            return Err(FemError::Input("unknowns per node: expected ≥ 1, got 0".into()));
+            return Err(SparseError::Input("unknowns per node: expected ≥ 1, got 0".into()));
         }
         let (n, k) = (self.dim(), self.k);
         let (cp, ri) = (self.col_ptr(), self.row_idx());
@@ -202,9 +207,9 @@ impl Pattern {
 
     /// The same pattern with the coordinates of its unknowns (one per unknown; e.g. the mesh nodes for a
     /// scalar pattern), kept through [`Self::expand_blocks`] and used for nested dissection.
-    pub fn with_coordinates(mut self, xy: Vec<[f64; 2]>) -> Result<Pattern, FemError> {
+    pub fn with_coordinates(mut self, xy: Vec<[f64; 2]>) -> Result<Pattern, SparseError> {
         if xy.len() != self.dim() {
-            return Err(FemError::Input(format!(
+            return Err(SparseError::Input(format!(
                 "{} coordinates: expected {} (one per unknown)",
                 xy.len(),
                 self.dim()
@@ -258,10 +263,10 @@ impl Pattern {
     }
 
     /// y = A x for the matrix with this pattern and `values`.
-    pub fn mul_vec(&self, values: &[f64], x: &[f64]) -> Result<Vec<f64>, FemError> {
+    pub fn mul_vec(&self, values: &[f64], x: &[f64]) -> Result<Vec<f64>, SparseError> {
         self.check(values)?;
         if x.len() != self.dim() {
-            return Err(FemError::Input(format!("vector of length {}: expected {}", x.len(), self.dim())));
+            return Err(SparseError::Input(format!("vector of length {}: expected {}", x.len(), self.dim())));
         }
         let (cp, ri) = (self.col_ptr(), self.row_idx());
         let mut y = vec![0.0; self.dim()];
@@ -274,20 +279,20 @@ impl Pattern {
     }
 
     /// An owned CSC matrix with this pattern (copies the pattern; prefer [`Symbolic::factor_pattern`]).
-    pub fn matrix(&self, values: &[f64]) -> Result<CscMatrix, FemError> {
+    pub fn matrix(&self, values: &[f64]) -> Result<CscMatrix, SparseError> {
         self.check(values)?;
         Ok(CscMatrix(SparseColMat::new(self.symbolic.clone(), values.to_vec())))
     }
 
-    fn check(&self, values: &[f64]) -> Result<(), FemError> {
+    fn check(&self, values: &[f64]) -> Result<(), SparseError> {
         if values.len() == self.nnz() {
             Ok(())
         } else {
-            Err(FemError::Input(format!("value array of length {}: expected {}", values.len(), self.nnz())))
+            Err(SparseError::Input(format!("value array of length {}: expected {}", values.len(), self.nnz())))
         }
     }
 
-    fn view<'a>(&'a self, values: &'a [f64]) -> Result<SparseColMatRef<'a, usize, f64>, FemError> {
+    fn view<'a>(&'a self, values: &'a [f64]) -> Result<SparseColMatRef<'a, usize, f64>, SparseError> {
         self.check(values)?;
         Ok(SparseColMatRef::new(self.symbolic.as_ref(), values))
     }
@@ -304,7 +309,7 @@ impl CscMatrix {
         col_ptr: Vec<usize>,
         row_idx: Vec<usize>,
         values: Vec<f64>,
-    ) -> Result<CscMatrix, FemError> {
+    ) -> Result<CscMatrix, SparseError> {
         let ok = col_ptr.len() == n + 1
             && col_ptr.first() == Some(&0)
             && col_ptr.windows(2).all(|w| w[0] <= w[1])
@@ -315,7 +320,7 @@ impl CscMatrix {
                 r.windows(2).all(|w| w[0] < w[1]) && r.last().is_none_or(|&i| i < n)
             });
         if !ok {
-            return Err(FemError::Input(format!(
+            return Err(SparseError::Input(format!(
                 "CSC arrays: expected {} column pointers from 0, non-decreasing, sorted unique rows < {n} and one \
                  value per row index",
                 n + 1
@@ -386,7 +391,7 @@ pub enum MatrixKind {
 ///   it: AMD runs on a graph with a quarter of the edges, and the fill is within a few per cent of plain AMD's.
 ///   A matrix without such groups (scalar problems) gets plain AMD;
 /// - on large meshes, when the pattern carries the coordinates of its unknowns, **geometric nested
-///   dissection** on the same group graph instead of AMD ([`Ordering`], [`super::ordering`]): on the P2
+///   dissection** on the same group graph instead of AMD ([`Ordering`], [`ordering`]): on the P2
 ///   h_min 0.025 L tip-model mesh (15 129 nodes) L is 10–11 % smaller than with AMD (bench/README.md).
 #[derive(Clone, Debug)]
 pub enum Symbolic {
@@ -406,7 +411,7 @@ type Permutation = (Vec<usize>, Vec<usize>);
 pub enum Ordering {
     /// Approximate minimum degree on the graph of the column groups (see [`Symbolic`]).
     Amd,
-    /// Geometric nested dissection on the same graph ([`super::ordering`]); needs the coordinates of the
+    /// Geometric nested dissection on the same graph ([`ordering`]); needs the coordinates of the
     /// unknowns ([`Pattern::with_coordinates`]), falls back to AMD without them.
     NestedDissection,
     /// Nested dissection when the coordinates are known and the matrix has at least
@@ -486,7 +491,7 @@ impl Groups {
 
 /// Fill-reducing ordering (forward, inverse) of a symmetric pattern by AMD on the graph of its groups of
 /// consecutive identical columns; None when there are no such groups (then faer's own AMD is used).
-fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<Permutation>, FemError> {
+fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<Permutation>, SparseError> {
     let Some(groups) = column_groups(s) else {
         return Ok(None);
     };
@@ -494,15 +499,18 @@ fn grouped_amd(s: SymbolicSparseColMatRef<'_, usize>) -> Result<Option<Permutati
     let gs = SymbolicSparseColMat::new_checked(g, g, groups.col_ptr.clone(), None, groups.row_idx.clone());
     let (mut gfwd, mut ginv) = (vec![0usize; g], vec![0usize; g]);
     let mut mem = MemBuffer::try_new(amd::order_scratch::<usize>(g, gs.row_idx().len()))
-        .map_err(|e| FemError::Solver(format!("ordering workspace: {e:?}")))?;
+        .map_err(|e| SparseError::Solver(format!("ordering workspace: {e:?}")))?;
     amd::order(&mut gfwd, &mut ginv, gs.as_ref(), amd::Control::default(), MemStack::new(&mut mem))
-        .map_err(|e| FemError::Solver(format!("AMD ordering: {e:?}")))?;
+        .map_err(|e| SparseError::Solver(format!("AMD ordering: {e:?}")))?;
     Ok(Some(groups.expand(&gfwd)))
 }
 
 /// Geometric nested dissection (forward, inverse) of a symmetric pattern whose column j is an unknown at
 /// `xy[j]`, on the graph of its column groups (a scalar pattern is its own group graph).
-fn grouped_nested_dissection(s: SymbolicSparseColMatRef<'_, usize>, xy: &[[f64; 2]]) -> Result<Permutation, FemError> {
+fn grouped_nested_dissection(
+    s: SymbolicSparseColMatRef<'_, usize>,
+    xy: &[[f64; 2]],
+) -> Result<Permutation, SparseError> {
     let groups = column_groups(s).unwrap_or_else(|| Groups {
         starts: (0..=s.ncols()).collect(),
         col_ptr: s.col_ptr().to_vec(),
@@ -514,6 +522,16 @@ fn grouped_nested_dissection(s: SymbolicSparseColMatRef<'_, usize>, xy: &[[f64; 
     Ok(groups.expand(&order))
 }
 
+impl Pattern {
+    /// [`Ordering::NestedDissection`]'s permutation (forward, inverse) of this pattern's unknowns, for the
+    /// tests of the ordering on real meshes (`sim::fem`). Errors without coordinates.
+    #[cfg(test)]
+    pub(crate) fn nested_dissection_permutation(&self) -> Result<Permutation, SparseError> {
+        let xy = self.coordinates().ok_or_else(|| SparseError::Input("pattern without coordinates".into()))?;
+        grouped_nested_dissection(self.symbolic.as_ref(), xy)
+    }
+}
+
 /// Number of column groups (nodes) of a symmetric pattern.
 fn n_groups(s: SymbolicSparseColMatRef<'_, usize>) -> usize {
     let (cp, ri) = (s.col_ptr(), s.row_idx());
@@ -522,7 +540,7 @@ fn n_groups(s: SymbolicSparseColMatRef<'_, usize>) -> usize {
 
 impl Symbolic {
     /// Analysis with AMD (no coordinates known).
-    pub fn analyse(a: &CscMatrix, kind: MatrixKind) -> Result<Symbolic, FemError> {
+    pub fn analyse(a: &CscMatrix, kind: MatrixKind) -> Result<Symbolic, SparseError> {
         Symbolic::analyse_raw(a.0.symbolic(), kind, None, Ordering::Amd)
     }
 
@@ -533,20 +551,24 @@ impl Symbolic {
         kind: MatrixKind,
         xy: &[[f64; 2]],
         ordering: Ordering,
-    ) -> Result<Symbolic, FemError> {
+    ) -> Result<Symbolic, SparseError> {
         if xy.len() != a.dim() {
-            return Err(FemError::Input(format!("{} coordinates: expected {} (one per unknown)", xy.len(), a.dim())));
+            return Err(SparseError::Input(format!(
+                "{} coordinates: expected {} (one per unknown)",
+                xy.len(),
+                a.dim()
+            )));
         }
         Symbolic::analyse_raw(a.0.symbolic(), kind, Some(xy), ordering)
     }
 
     /// Analysis of the matrices with pattern `p`, ordered by [`Ordering::Auto`].
-    pub fn analyse_pattern(p: &Pattern, kind: MatrixKind) -> Result<Symbolic, FemError> {
+    pub fn analyse_pattern(p: &Pattern, kind: MatrixKind) -> Result<Symbolic, SparseError> {
         Symbolic::analyse_pattern_with(p, kind, Ordering::Auto)
     }
 
     /// As [`Self::analyse_pattern`] with a chosen ordering.
-    pub fn analyse_pattern_with(p: &Pattern, kind: MatrixKind, ordering: Ordering) -> Result<Symbolic, FemError> {
+    pub fn analyse_pattern_with(p: &Pattern, kind: MatrixKind, ordering: Ordering) -> Result<Symbolic, SparseError> {
         Symbolic::analyse_raw(p.symbolic.as_ref(), kind, p.coordinates(), ordering)
     }
 
@@ -564,8 +586,8 @@ impl Symbolic {
         kind: MatrixKind,
         xy: Option<&[[f64; 2]]>,
         ordering: Ordering,
-    ) -> Result<Symbolic, FemError> {
-        let err = |e: FaerError| FemError::Solver(format!("symbolic factorisation: {e:?}"));
+    ) -> Result<Symbolic, SparseError> {
+        let err = |e: FaerError| SparseError::Solver(format!("symbolic factorisation: {e:?}"));
         match kind {
             MatrixKind::Spd => {
                 let params = CholeskySymbolicParams {
@@ -596,13 +618,13 @@ impl Symbolic {
     }
 
     /// Numeric factorisation of `a` (same pattern as the analysed matrix).
-    pub fn factor(&self, a: &CscMatrix) -> Result<Factor, FemError> {
+    pub fn factor(&self, a: &CscMatrix) -> Result<Factor, SparseError> {
         self.factor_ref(a.0.as_ref())
     }
 
     /// Numeric factorisation of the matrix with pattern `p` (the analysed one) and `values`, without copying
     /// the pattern: the per-step refactorisation of a time loop.
-    pub fn factor_pattern(&self, p: &Pattern, values: &[f64]) -> Result<Factor, FemError> {
+    pub fn factor_pattern(&self, p: &Pattern, values: &[f64]) -> Result<Factor, SparseError> {
         self.factor_ref(p.view(values)?)
     }
 
@@ -610,7 +632,7 @@ impl Symbolic {
     /// its buffer for L (no allocation and no fresh pages each time step; on the P2 h_min 0.025 L diffusion
     /// matrix L holds 0.7 M values). Any other `factor` is replaced. On error the factor is poisoned (its L
     /// is NaN, so a solve returns NaN rather than the solution of a half-factored matrix).
-    pub fn refactor_pattern(&self, p: &Pattern, values: &[f64], factor: &mut Factor) -> Result<(), FemError> {
+    pub fn refactor_pattern(&self, p: &Pattern, values: &[f64], factor: &mut Factor) -> Result<(), SparseError> {
         let a = p.view(values)?;
         let reuse = match (self, &mut *factor) {
             (Symbolic::Cholesky { symbolic, .. }, Factor::Cholesky { symbolic: fs, l })
@@ -634,16 +656,16 @@ impl Symbolic {
         }
     }
 
-    fn factor_ref(&self, a: SparseColMatRef<'_, usize, f64>) -> Result<Factor, FemError> {
+    fn factor_ref(&self, a: SparseColMatRef<'_, usize, f64>) -> Result<Factor, SparseError> {
         self.factor_into(a, None)
     }
 
     /// Numeric factorisation; `buffer` (if given) is reused for the values of L.
-    fn factor_into(&self, a: SparseColMatRef<'_, usize, f64>, buffer: Option<Vec<f64>>) -> Result<Factor, FemError> {
+    fn factor_into(&self, a: SparseColMatRef<'_, usize, f64>, buffer: Option<Vec<f64>>) -> Result<Factor, SparseError> {
         match self {
             Symbolic::Cholesky { symbolic: s, nnz } => {
                 if a.nrows() != s.nrows() || a.ncols() != s.ncols() || a.compute_nnz() != *nnz {
-                    return Err(FemError::Input(format!(
+                    return Err(SparseError::Input(format!(
                         "matrix of {} unknowns and {} entries: expected {} and {} (the analysed pattern)",
                         a.nrows(),
                         a.compute_nnz(),
@@ -655,7 +677,7 @@ impl Symbolic {
                 let mut l = buffer.unwrap_or_default();
                 l.resize(s.len_val(), 0.0);
                 let mut mem = MemBuffer::try_new(s.factorize_numeric_llt_scratch::<f64>(par, Default::default()))
-                    .map_err(|e| FemError::Solver(format!("Cholesky workspace: {e:?}")))?;
+                    .map_err(|e| SparseError::Solver(format!("Cholesky workspace: {e:?}")))?;
                 s.factorize_numeric_llt::<f64>(
                     &mut l,
                     a,
@@ -665,12 +687,12 @@ impl Symbolic {
                     MemStack::new(&mut mem),
                     Default::default(),
                 )
-                .map_err(|e| FemError::Solver(format!("Cholesky (matrix not SPD?): {e:?}")))?;
+                .map_err(|e| SparseError::Solver(format!("Cholesky (matrix not SPD?): {e:?}")))?;
                 Ok(Factor::Cholesky { symbolic: Arc::clone(s), l })
             }
             Symbolic::Lu(s) => Lu::try_new_with_symbolic(s.clone(), a)
                 .map(|f| Factor::Lu(Box::new(f)))
-                .map_err(|e| FemError::Solver(format!("LU: {e:?}"))),
+                .map_err(|e| SparseError::Solver(format!("LU: {e:?}"))),
         }
     }
 }
@@ -686,7 +708,7 @@ pub enum Factor {
 
 impl Factor {
     /// Analyse and factor in one go.
-    pub fn new(a: &CscMatrix, kind: MatrixKind) -> Result<Factor, FemError> {
+    pub fn new(a: &CscMatrix, kind: MatrixKind) -> Result<Factor, SparseError> {
         Symbolic::analyse(a, kind)?.factor(a)
     }
 
@@ -826,95 +848,5 @@ mod tests {
         assert!(sym.factor_pattern(&p, &v[..6]).is_err());
         assert!(CscMatrix::from_csc(2, vec![0, 1, 2], vec![1, 1], vec![1.0, 1.0]).is_ok());
         assert!(CscMatrix::from_csc(2, vec![0, 2, 2], vec![1, 0], vec![1.0, 1.0]).is_err());
-    }
-
-    /// The tip-model mesh of the scikit-fem benchmark (bench/README.md): 10 L × 10 L, fine region 1 L,
-    /// growth 1.25, h_max 1 L.
-    fn tip_mesh(order: crate::sim::fem::Order, h_min: f64) -> crate::sim::fem::Mesh {
-        let spec = crate::sim::fem::CylinderSpec {
-            radius: 10.0,
-            depth: 10.0,
-            h_min,
-            fine_extent: 1.0,
-            growth: 1.25,
-            h_max: 1.0,
-            order,
-        };
-        crate::sim::fem::Mesh::cylinder(&spec).unwrap()
-    }
-
-    #[test]
-    fn nested_dissection_is_a_node_permutation_and_solves_like_amd() {
-        use crate::sim::fem::elasticity::{self, Eigenstrain, Isotropic, Support};
-        use crate::sim::fem::system::Constrained;
-        use crate::sim::fem::{Boundary, Order, scalar};
-        let mesh = tip_mesh(Order::P2, 0.1);
-        assert_eq!(mesh.n_nodes(), 2601);
-        let sp = scalar::pattern(&mesh).unwrap();
-        let vp = elasticity::pattern_from_scalar(&mesh, &sp).unwrap();
-        // The ordering of the elasticity pattern: a permutation of the 2 × 2601 unknowns, (u_r, u_z) of a node
-        // adjacent and in that order, inverse consistent.
-        let (fwd, inv) = grouped_nested_dissection(vp.symbolic.as_ref(), vp.coordinates().unwrap()).unwrap();
-        let mut sorted = fwd.clone();
-        sorted.sort_unstable();
-        assert_eq!(sorted, (0..vp.dim()).collect::<Vec<_>>());
-        assert!(fwd.chunks_exact(2).all(|pair| pair[0] % 2 == 0 && pair[1] == pair[0] + 1));
-        assert!(fwd.iter().enumerate().all(|(q, &j)| inv[j] == q));
-        // Elasticity with the benchmark's supports and an eigenstrain bump, and a diffusion step: the two
-        // orderings eliminate in different orders, so the solutions differ by rounding amplified by the
-        // conditioning of the matrices; 1e-10 of the largest value is far above that (the benchmark sees
-        // ≤ 2e-13) and far below any error that matters.
-        let mat = Isotropic::new(100e9, 0.3).unwrap();
-        let mut kv = vp.zeros();
-        elasticity::stiffness_into(&mesh, &vp, &mat, &mut kv).unwrap();
-        let fixed =
-            elasticity::supports(&mesh, &[(Boundary::Bottom, Support::NoAxial), (Boundary::Side, Support::NoRadial)]);
-        let f = elasticity::eigenstrain_load(&mesh, &mat, Eigenstrain::Field(&|r, z| 1e-3 * (-(r * r + z * z)).exp()));
-        let solve =
-            |o| Constrained::from_pattern_with(&vp, &kv, &fixed, MatrixKind::Spd, o).unwrap().solve(&f).unwrap();
-        let (u_amd, u_nd) = (solve(Ordering::Amd), solve(Ordering::NestedDissection));
-        let big = u_amd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let diff = u_amd.iter().zip(&u_nd).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        assert!(big > 0.0 && diff <= 1e-10 * big, "{diff:e} of {big:e}");
-        let mut av = sp.zeros();
-        scalar::mass_into(&mesh, &sp, |_, _| 1.0, 100.0, &mut av).unwrap();
-        scalar::stiffness_into(&mesh, &sp, |_, _| 1.0, 1.0, &mut av).unwrap();
-        let b: Vec<f64> = mesh.nodes.iter().map(|p| (-(p[0] * p[0] + p[1] * p[1])).exp()).collect();
-        let solve = |o| {
-            Symbolic::analyse_pattern_with(&sp, MatrixKind::Spd, o).unwrap().factor_pattern(&sp, &av).unwrap().solve(&b)
-        };
-        let (c_amd, c_nd) = (solve(Ordering::Amd), solve(Ordering::NestedDissection));
-        let big = c_amd.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let diff = c_amd.iter().zip(&c_nd).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-        assert!(big > 0.0 && diff <= 1e-10 * big, "{diff:e} of {big:e}");
-        // Without coordinates nested dissection falls back to AMD: the same analysis.
-        let bare = Pattern::from_element_dofs(sp.dim(), sp.dofs_per_element(), &{
-            let mut d = Vec::new();
-            (0..mesh.n_elements()).for_each(|e| d.extend_from_slice(mesh.element(e)));
-            d
-        })
-        .unwrap();
-        assert_eq!(
-            Symbolic::analyse_pattern_with(&bare, MatrixKind::Spd, Ordering::NestedDissection).unwrap().factor_len(),
-            Symbolic::analyse_pattern_with(&sp, MatrixKind::Spd, Ordering::Amd).unwrap().factor_len()
-        );
-    }
-
-    #[test]
-    fn nested_dissection_gives_smaller_factors_on_the_largest_benchmark_mesh() {
-        // P2, h_min 0.025 L: 15 129 nodes. Stored values of the supernodal L (full elasticity pattern, no
-        // unknown eliminated; diffusion pattern): AMD 2 783 260 / 739 901, nested dissection
-        // 2 436 640 / 656 538 (−12.5 % / −11.3 %). `Ordering::Auto` picks nested dissection here.
-        use crate::sim::fem::{Order, elasticity, scalar};
-        let mesh = tip_mesh(Order::P2, 0.025);
-        assert_eq!(mesh.n_nodes(), 15129);
-        let sp = scalar::pattern(&mesh).unwrap();
-        let vp = elasticity::pattern_from_scalar(&mesh, &sp).unwrap();
-        for p in [&sp, &vp] {
-            let len = |o| Symbolic::analyse_pattern_with(p, MatrixKind::Spd, o).unwrap().factor_len().unwrap();
-            let (amd, nd, auto) = (len(Ordering::Amd), len(Ordering::NestedDissection), len(Ordering::Auto));
-            assert!(nd <= amd * 95 / 100, "{} unknowns: nested dissection {nd}, AMD {amd}", p.dim());
-            assert_eq!(auto, nd);
-        }
     }
 }
