@@ -3,7 +3,6 @@
 //! (coupled electrostatics, ion diffusion and Vegard strain under a biased tip).
 
 pub mod analytic;
-pub mod anderson;
 pub mod esm;
 pub mod fem;
 pub mod film1d;
