@@ -1,7 +1,10 @@
 //! # vegard — electro-chemo-mechanics of battery materials probed by SPM
 //!
-//! A map of the library (dependencies point one way: `data` ← `io`; `numerics` stands
-//! alone; `nanomech` uses `data` + `numerics`; `render` uses `data`; the CLI uses all):
+//! A map of the library. Dependencies point one way: `numerics` and `units` stand alone;
+//! `data` uses only them and `provenance`; `io` uses `data`; `nanomech`, `esm` and `sim` use
+//! `data` + `numerics` (the nanomech batch driver reads an `io::CurveSource`, the simulated
+//! experiments analyse with `esm`); `render` uses `data` (+ `io` to write files); the CLI
+//! uses all.
 //!
 //! - [`data`]: the one vocabulary every reader, analysis and simulation speaks —
 //!   [`data::ForceCurve`] with its [`data::Segment`]s and [`data::Channel`]s (units named),
