@@ -8,11 +8,17 @@
 //! and at most one `=`/`:`; escapes are `\t \n \r \f \uXXXX` and `\x` → `x` for any other
 //! character. JPK escapes the `:` of time stamps this way (`17\:51\:14.543`).
 
-use std::collections::HashMap;
-
 /// Key → value table of one `.properties` file. Later duplicates win (as in Java).
+///
+/// Every unescaped key and value lives in one string (key then value, back to back); the
+/// entries are sorted by key and looked up by binary search: two allocations per file
+/// instead of two per line, and no hashing of long keys.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Properties(pub HashMap<String, String>);
+pub struct Properties {
+    text: String,
+    /// (key start, key end = value start, value end) in `text`, sorted by key, unique.
+    entries: Vec<(usize, usize, usize)>,
+}
 
 /// A syntax error: 1-based line and what was wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,65 +29,100 @@ pub struct PropertiesError {
 
 impl Properties {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        let i = self.entries.binary_search_by(|&(a, b, _)| self.text[a..b].cmp(key)).ok()?;
+        let (_, b, c) = self.entries[i];
+        Some(&self.text[b..c])
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter()
+    /// Every (key, value), in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|&(a, b, c)| (&self.text[a..b], &self.text[b..c]))
     }
 
     /// Parse Latin-1 bytes.
     pub fn parse(bytes: &[u8]) -> Result<Properties, PropertiesError> {
-        // Latin-1 maps every byte to the code point of the same value.
-        let text: Vec<char> = bytes.iter().map(|&b| char::from(b)).collect();
-        let mut map = HashMap::new();
+        let mut text = String::with_capacity(bytes.len());
+        let mut entries = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
+        // continuation lines are joined here (rare: JPK writes one natural line per entry)
+        let mut joined: Vec<u8> = Vec::new();
         let mut pos = 0;
         let mut line_no = 0;
-        while pos < text.len() {
-            let (logical, start_line, next, lines) = logical_line(&text, pos, line_no);
+        while pos < bytes.len() {
+            let (logical, next, lines) = logical_line(bytes, pos, &mut joined);
+            let start_line = line_no;
             pos = next;
             line_no += lines;
-            if let Some((k, v)) = split_entry(&logical, start_line + 1)? {
-                map.insert(k, v);
+            let line = match logical {
+                Logical::Comment => continue,
+                Logical::Slice(a, b) => &bytes[a..b],
+                Logical::Joined => joined.as_slice(),
+            };
+            if line.is_empty() {
+                continue;
+            }
+            let (key_end, value_start) = split_entry(line);
+            let a = text.len();
+            unescape(&line[..key_end], start_line + 1, &mut text)?;
+            let b = text.len();
+            unescape(&line[value_start..], start_line + 1, &mut text)?;
+            entries.push((a, b, text.len()));
+        }
+        // sort by key (stable: among duplicates the file order stays), keep the last of each
+        entries.sort_by(|x: &(usize, usize, usize), y| text[x.0..x.1].cmp(&text[y.0..y.1]));
+        let mut unique: Vec<(usize, usize, usize)> = Vec::with_capacity(entries.len());
+        for e in entries {
+            match unique.last_mut() {
+                Some(last) if text[last.0..last.1] == text[e.0..e.1] => *last = e,
+                _ => unique.push(e),
             }
         }
-        Ok(Properties(map))
+        Ok(Properties { text, entries: unique })
     }
 }
 
-/// Is the character at `end` (exclusive) preceded by an odd number of backslashes?
-fn odd_backslashes(chars: &[char]) -> bool {
-    chars.iter().rev().take_while(|&&c| c == '\\').count() % 2 == 1
+/// Java's white space inside a line.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | 0x0c)
 }
 
-/// Collect one logical line starting at `pos`. Returns the raw characters (escapes still
-/// in place, continuation backslashes removed), the 0-based natural line it started on,
-/// the position after it and the number of natural lines consumed.
-fn logical_line(text: &[char], mut pos: usize, line_no: usize) -> (Vec<char>, usize, usize, usize) {
-    let mut out = Vec::new();
+/// Does the line end with an odd number of backslashes?
+fn odd_backslashes(line: &[u8]) -> bool {
+    line.iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1
+}
+
+/// One logical line: a comment, a range of the input, or the continuation lines joined.
+enum Logical {
+    Comment,
+    Slice(usize, usize),
+    Joined,
+}
+
+/// Collect one logical line starting at `pos` (escapes still in place, continuation
+/// backslashes removed). Returns it, the position after it and the number of natural
+/// lines consumed. Joined continuations are written to `joined`.
+fn logical_line(text: &[u8], mut pos: usize, joined: &mut Vec<u8>) -> (Logical, usize, usize) {
     let mut lines = 0;
     let mut first = true;
     loop {
         // skip leading white space (for the first line and for continuations)
-        while pos < text.len() && matches!(text[pos], ' ' | '\t' | '\u{c}') {
+        while pos < text.len() && is_blank(text[pos]) {
             pos += 1;
         }
         let start = pos;
-        while pos < text.len() && text[pos] != '\n' && text[pos] != '\r' {
-            pos += 1;
-        }
-        let natural = &text[start..pos];
+        pos += text[pos..].iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(text.len() - pos);
+        let end = pos;
+        let natural = &text[start..end];
         // consume the terminator (\r\n, \r or \n)
         if pos < text.len() {
-            if text[pos] == '\r' && text.get(pos + 1) == Some(&'\n') {
+            if text[pos] == b'\r' && text.get(pos + 1) == Some(&b'\n') {
                 pos += 2;
             } else {
                 pos += 1;
@@ -89,60 +130,63 @@ fn logical_line(text: &[char], mut pos: usize, line_no: usize) -> (Vec<char>, us
         }
         lines += 1;
         // A comment is only recognised at the start of a logical line.
-        if first && matches!(natural.first(), Some('#') | Some('!')) {
-            return (Vec::new(), line_no, pos, lines);
+        if first && matches!(natural.first(), Some(b'#') | Some(b'!')) {
+            return (Logical::Comment, pos, lines);
+        }
+        let odd = odd_backslashes(natural);
+        if first && !odd {
+            return (Logical::Slice(start, end), pos, lines);
+        }
+        if first {
+            joined.clear();
         }
         first = false;
-        if odd_backslashes(natural) && pos < text.len() {
-            out.extend_from_slice(&natural[..natural.len() - 1]);
-            continue;
+        // a trailing backslash continues the line; at end of file it is dropped, as Java does
+        joined.extend_from_slice(if odd { &natural[..natural.len() - 1] } else { natural });
+        if !(odd && pos < text.len()) {
+            return (Logical::Joined, pos, lines);
         }
-        if odd_backslashes(natural) {
-            // a trailing backslash at end of file is dropped, as Java does
-            out.extend_from_slice(&natural[..natural.len() - 1]);
-        } else {
-            out.extend_from_slice(natural);
-        }
-        return (out, line_no, pos, lines);
     }
 }
 
-/// Split a logical line into unescaped key and value; `None` for blank lines.
-fn split_entry(line: &[char], line_no: usize) -> Result<Option<(String, String)>, PropertiesError> {
-    if line.is_empty() {
-        return Ok(None);
-    }
+/// Where the (escaped) key ends and the value starts in a logical line.
+fn split_entry(line: &[u8]) -> (usize, usize) {
     let mut i = 0;
     let mut key_end = line.len();
     while i < line.len() {
         match line[i] {
-            '\\' => i += 2,
-            '=' | ':' | ' ' | '\t' | '\u{c}' => {
+            b'\\' => i += 2,
+            b'=' | b':' | b' ' | b'\t' | 0x0c => {
                 key_end = i;
                 break;
             }
             _ => i += 1,
         }
     }
-    let key_end = key_end.min(line.len());
     let mut v = key_end;
-    while v < line.len() && matches!(line[v], ' ' | '\t' | '\u{c}') {
+    while v < line.len() && is_blank(line[v]) {
         v += 1;
     }
-    if v < line.len() && matches!(line[v], '=' | ':') {
+    if v < line.len() && matches!(line[v], b'=' | b':') {
         v += 1;
-        while v < line.len() && matches!(line[v], ' ' | '\t' | '\u{c}') {
+        while v < line.len() && is_blank(line[v]) {
             v += 1;
         }
     }
-    let key = unescape(&line[..key_end], line_no)?;
-    let value = unescape(&line[v.min(line.len())..], line_no)?;
-    Ok(Some((key, value)))
+    (key_end, v.min(line.len()))
 }
 
-fn unescape(chars: &[char], line_no: usize) -> Result<String, PropertiesError> {
-    let mut out = String::with_capacity(chars.len());
-    let mut it = chars.iter().copied();
+/// Append the unescaped Latin-1 bytes to `out`.
+fn unescape(bytes: &[u8], line_no: usize, out: &mut String) -> Result<(), PropertiesError> {
+    // the common case: plain ASCII, no escapes
+    if !bytes.contains(&b'\\')
+        && let Some(s) = std::str::from_utf8(bytes).ok().filter(|s| s.is_ascii())
+    {
+        out.push_str(s);
+        return Ok(());
+    }
+    // Latin-1 maps every byte to the code point of the same value.
+    let mut it = bytes.iter().map(|&b| char::from(b));
     while let Some(c) = it.next() {
         if c != '\\' {
             out.push(c);
@@ -172,7 +216,7 @@ fn unescape(chars: &[char], line_no: usize) -> Result<String, PropertiesError> {
             None => {}
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
