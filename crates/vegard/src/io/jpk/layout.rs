@@ -86,21 +86,79 @@ pub enum Hierarchy {
     Indexed,
 }
 
+/// Files up to this size are read whole, with one positioned read, when a curve is read
+/// from them ([`Archive::snapshot`]); larger ones (maps) are read entry by entry.
+const SNAPSHOT_MAX_BYTES: u64 = 8 << 20;
+
+/// Local file header: fixed part (signature, versions, flags, method, times, CRC, sizes,
+/// name and extra lengths).
+const LOCAL_HEADER_BYTES: usize = 30;
+const LOCAL_MAGIC: &[u8; 4] = b"PK\x03\x04";
+/// Bytes read past the name in one go, for the local extra field (JPK writes none).
+const LOCAL_EXTRA_SLACK: usize = 64;
+
 /// An opened archive: the central directory is parsed once; entries are read on demand
 /// from any thread.
+///
+/// The zip crate parses the central directory; entries are read here: local header and
+/// compressed bytes with one positioned read (or from a snapshot of the whole file),
+/// inflated in one call by a per-thread inflater that is reset, not rebuilt, and checked
+/// against the CRC-32 of the central directory.
 #[derive(Clone)]
 pub struct Archive {
     pub path: PathBuf,
     zip: ZipArchive<PosFile>,
+    file: PosFile,
+    /// The whole file, when [`Archive::snapshot`] read it.
+    snapshot: Option<Arc<[u8]>>,
+}
+
+thread_local! {
+    /// One raw-deflate inflater per thread: its state and window are allocated once.
+    static INFLATER: std::cell::RefCell<Option<flate2::Decompress>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Inflate a whole raw deflate stream that must hold exactly `size` bytes.
+fn inflate(compressed: &[u8], size: usize) -> Result<Vec<u8>, String> {
+    INFLATER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let d = slot.get_or_insert_with(|| flate2::Decompress::new(false));
+        d.reset(false);
+        // one byte of room more than declared, so that an entry holding more is seen
+        let mut out = Vec::with_capacity(size.saturating_add(1));
+        let status = d.decompress_vec(compressed, &mut out, flate2::FlushDecompress::Finish);
+        match status {
+            Ok(flate2::Status::StreamEnd) => Ok(out),
+            Ok(_) if out.len() > size => Err(format!("entry holds more than the {size} bytes declared")),
+            Ok(_) => Err(format!("deflate stream ends early, after {} of {size} bytes", out.len())),
+            Err(e) => Err(format!("cannot decompress: {e}")),
+        }
+    })
 }
 
 impl Archive {
     pub fn open(path: &Path) -> Result<Archive, IoError> {
         let file = File::open(path).map_err(|e| IoError::from_io(path, &e))?;
         let pos = PosFile::new(file).map_err(|e| IoError::from_io(path, &e))?;
-        let zip = ZipArchive::new(pos)
+        let zip = ZipArchive::new(pos.clone())
             .map_err(|e| IoError::new(path, format!("expected a zip archive (JPK files are zip files): {e}")))?;
-        Ok(Archive { path: path.to_path_buf(), zip })
+        Ok(Archive { path: path.to_path_buf(), zip, file: pos, snapshot: None })
+    }
+
+    /// The same archive with the whole file read into memory (one positioned read), if it
+    /// is small: reading every entry of a curve then costs no further system call. `None`
+    /// for a large file or if the read fails (entries are then read one by one, and any
+    /// error is reported there).
+    pub fn snapshot(&self) -> Option<Archive> {
+        if self.snapshot.is_some() {
+            return Some(self.clone());
+        }
+        let len = self.file.len;
+        if len > SNAPSHOT_MAX_BYTES {
+            return None;
+        }
+        let bytes = self.bytes_at(0, len).ok().filter(|b| b.len() as u64 == len)?;
+        Some(Archive { snapshot: Some(bytes.into()), ..self.clone() })
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -116,32 +174,103 @@ impl Archive {
         IoError::at(&self.path, Location::Entry { entry: entry.to_string(), byte: None }, message)
     }
 
-    /// Whole content of an entry, at most `limit` bytes.
-    pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, IoError> {
+    /// Up to `len` bytes of the file from `start` (fewer at the end of the file).
+    fn bytes_at(&self, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        if let Some(all) = &self.snapshot {
+            let a = usize::try_from(start.min(all.len() as u64)).unwrap_or(all.len());
+            let b = usize::try_from(start.saturating_add(len).min(all.len() as u64)).unwrap_or(all.len());
+            return Ok(all[a..b].to_vec());
+        }
+        let mut f = self.file.clone();
+        f.seek(SeekFrom::Start(start))?;
+        let len = len.min(self.file.len.saturating_sub(start));
+        let mut buf = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        f.take(len).read_to_end(&mut buf)?;
+        Ok(buf)
+    }
+
+    /// The central-directory record of an entry, checked as [`Archive::read`] checks it
+    /// before reading: present, not encrypted, stored or deflated, and a declared size
+    /// within `limit` and within what its compressed size can expand to. Returns the record,
+    /// whether it is stored, and the declared size.
+    fn checked_entry(&self, name: &str, limit: u64) -> Result<(zip::read::ZipFileEntry<'_>, bool, usize), IoError> {
         let index =
             self.zip.index_for_name(name).ok_or_else(|| self.entry_err(name, "entry missing from the archive"))?;
-        // A clone shares the parsed central directory (Arc) and the file; only the cursor
-        // is private, so concurrent reads do not interfere.
-        let mut zip = self.zip.clone();
-        let mut entry = zip.by_index(index).map_err(|e| self.entry_err(name, format!("cannot open entry: {e}")))?;
+        let entry = self.zip.by_index_data(index).map_err(|e| self.entry_err(name, format!("cannot open entry: {e}")))?;
+        if entry.encrypted() {
+            return Err(self.entry_err(name, "cannot open entry: encrypted entries are not supported"));
+        }
         let declared = entry.size();
         let compressed = entry.compressed_size();
-        let bound = match entry.compression() {
-            zip::CompressionMethod::Stored => compressed,
-            _ => compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1024),
+        let stored = match entry.compression() {
+            zip::CompressionMethod::Stored => true,
+            zip::CompressionMethod::Deflated => false,
+            other => return Err(self.entry_err(name, format!("cannot open entry: unsupported compression {other}"))),
         };
+        let bound = if stored { compressed } else { compressed.saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1024) };
         let location = Location::Entry { entry: name.to_string(), byte: None };
         let n =
             check_declared(&self.path, location, "entry size", declared, 1, bound.min(limit).min(MAX_DECLARED_BYTES))?;
-        let mut buf = Vec::with_capacity(n);
-        (&mut entry)
-            .take(declared.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| self.entry_err(name, format!("cannot decompress: {e}")))?;
+        Ok((entry, stored, n))
+    }
+
+    /// Declared (uncompressed) size of an entry, checked as for reading it, without
+    /// reading it.
+    pub fn entry_size(&self, name: &str, limit: u64) -> Result<usize, IoError> {
+        let (entry, stored, n) = self.checked_entry(name, limit)?;
+        if entry.header_start().checked_add(entry.compressed_size()).is_none_or(|end| end > self.file.len) {
+            return Err(self.entry_err(name, "cannot open entry: its data lies beyond the end of the file"));
+        }
+        if stored && entry.compressed_size() != entry.size() {
+            return Err(self.entry_err(
+                name,
+                format!("entry holds {} bytes, the zip directory declares {}", entry.compressed_size(), entry.size()),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// Whole content of an entry, at most `limit` bytes.
+    pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, IoError> {
+        let (entry, stored, n) = self.checked_entry(name, limit)?;
+        let declared = entry.size();
+        let compressed = entry.compressed_size();
+        // local header and data in one read; the data must lie inside the file
+        let header_start = entry.header_start();
+        let beyond = || self.entry_err(name, "cannot open entry: its data lies beyond the end of the file");
+        let room = self.file.len.checked_sub(header_start).ok_or_else(beyond)?;
+        let guess = (LOCAL_HEADER_BYTES + name.len() + LOCAL_EXTRA_SLACK) as u64;
+        let chunk = self
+            .bytes_at(header_start, compressed.saturating_add(guess).min(room))
+            .map_err(|e| self.entry_err(name, format!("cannot read entry: {e}")))?;
+        if chunk.len() < LOCAL_HEADER_BYTES || &chunk[..4] != LOCAL_MAGIC {
+            return Err(self.entry_err(name, "cannot open entry: invalid local file header"));
+        }
+        let le16 = |at: usize| usize::from(u16::from_le_bytes([chunk[at], chunk[at + 1]]));
+        let data_offset = LOCAL_HEADER_BYTES + le16(26) + le16(28);
+        let want = usize::try_from(compressed).map_err(|_| beyond())?;
+        let outside;
+        let data: &[u8] = match chunk.get(data_offset..).and_then(|d| d.get(..want)) {
+            Some(d) => d,
+            None => {
+                // a long local extra field: read the data on its own
+                let start = header_start.checked_add(data_offset as u64).ok_or_else(beyond)?;
+                outside =
+                    self.bytes_at(start, compressed).map_err(|e| self.entry_err(name, format!("cannot read entry: {e}")))?;
+                if outside.len() != want {
+                    return Err(beyond());
+                }
+                &outside
+            }
+        };
+        let buf = if stored { data.to_vec() } else { inflate(data, n).map_err(|e| self.entry_err(name, e))? };
         if buf.len() as u64 != declared {
             return Err(
                 self.entry_err(name, format!("entry holds {} bytes, the zip directory declares {declared}", buf.len()))
             );
+        }
+        if crc32fast::hash(&buf) != entry.crc32() {
+            return Err(self.entry_err(name, "cannot decompress: CRC-32 mismatch (damaged entry)"));
         }
         Ok(buf)
     }
@@ -227,7 +356,8 @@ impl<'a> Scope<'a> {
     }
 
     pub fn get(&self, key: &str) -> Option<&'a str> {
-        if let Some(v) = self.general.get(key) {
+        let hash = super::properties::key_hash(key);
+        if let Some(v) = self.general.get_hashed(key, hash) {
             return Some(v);
         }
         for r in &self.refs {
@@ -237,7 +367,7 @@ impl<'a> Scope<'a> {
                 return Some(v);
             }
         }
-        self.segment.get(key).or_else(|| self.index.get(key))
+        self.segment.get_hashed(key, hash).or_else(|| self.index.get_hashed(key, hash))
     }
 
     /// A number; NaN counts as absent (afmformats drops NaN properties).

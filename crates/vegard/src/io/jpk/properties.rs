@@ -11,13 +11,33 @@
 /// Key → value table of one `.properties` file. Later duplicates win (as in Java).
 ///
 /// Every unescaped key and value lives in one string (key then value, back to back); the
-/// entries are sorted by key and looked up by binary search: two allocations per file
-/// instead of two per line, and no hashing of long keys.
+/// entries are sorted by (hash of the key, key) and looked up by binary search: two
+/// allocations per file instead of two per line, and a key's bytes are compared only when
+/// the hashes agree. Colliding hashes (even all of them, from a crafted file) only fall
+/// back to comparing keys, never to a quadratic search.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Properties {
     text: String,
-    /// (key start, key end = value start, value end) in `text`, sorted by key, unique.
-    entries: Vec<(usize, usize, usize)>,
+    /// (key hash, key start, key end = value start, value end) in `text`, sorted by hash then
+    /// key, keys unique.
+    entries: Vec<(u64, usize, usize, usize)>,
+}
+
+/// A fast hash of a key, eight bytes at a time (keys are 10–100 bytes of ASCII).
+pub fn key_hash(key: &str) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let bytes = key.as_bytes();
+    let mut h = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let mut w = [0u8; 8];
+    w[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    h ^ (h >> 32)
 }
 
 /// A syntax error: 1-based line and what was wrong.
@@ -29,8 +49,14 @@ pub struct PropertiesError {
 
 impl Properties {
     pub fn get(&self, key: &str) -> Option<&str> {
-        let i = self.entries.binary_search_by(|&(a, b, _)| self.text[a..b].cmp(key)).ok()?;
-        let (_, b, c) = self.entries[i];
+        self.get_hashed(key, key_hash(key))
+    }
+
+    /// [`Properties::get`] with the key's [`key_hash`] already computed (a lookup through
+    /// several header layers hashes the key once).
+    pub fn get_hashed(&self, key: &str, hash: u64) -> Option<&str> {
+        let i = self.entries.binary_search_by(|&(h, a, b, _)| h.cmp(&hash).then_with(|| self.text[a..b].cmp(key))).ok()?;
+        let (_, _, b, c) = self.entries[i];
         Some(&self.text[b..c])
     }
 
@@ -42,15 +68,18 @@ impl Properties {
         self.entries.is_empty()
     }
 
-    /// Every (key, value), in key order.
+    /// Every (key, value), in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|&(a, b, c)| (&self.text[a..b], &self.text[b..c]))
+        self.entries.iter().map(|&(_, a, b, c)| (&self.text[a..b], &self.text[b..c]))
     }
 
     /// Parse Latin-1 bytes.
     pub fn parse(bytes: &[u8]) -> Result<Properties, PropertiesError> {
         let mut text = String::with_capacity(bytes.len());
-        let mut entries = Vec::with_capacity(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
+        let mut entries = Vec::with_capacity(bytes.len() / 48 + 1);
+        // JPK headers are ASCII: then the whole input is a `str` once, and plain keys and
+        // values are copied without looking at each byte again
+        let ascii = std::str::from_utf8(bytes).ok().filter(|t| t.is_ascii());
         // continuation lines are joined here (rare: JPK writes one natural line per entry)
         let mut joined: Vec<u8> = Vec::new();
         let mut pos = 0;
@@ -60,27 +89,37 @@ impl Properties {
             let start_line = line_no;
             pos = next;
             line_no += lines;
-            let line = match logical {
+            let (line, line_str) = match logical {
                 Logical::Comment => continue,
-                Logical::Slice(a, b) => &bytes[a..b],
-                Logical::Joined => joined.as_slice(),
+                Logical::Slice(a, b) => (&bytes[a..b], ascii.map(|t| &t[a..b])),
+                Logical::Joined => (joined.as_slice(), None),
             };
             if line.is_empty() {
                 continue;
             }
             let (key_end, value_start) = split_entry(line);
             let a = text.len();
-            unescape(&line[..key_end], start_line + 1, &mut text)?;
+            unescape(&line[..key_end], line_str.map(|t| &t[..key_end]), start_line + 1, &mut text)?;
             let b = text.len();
-            unescape(&line[value_start..], start_line + 1, &mut text)?;
-            entries.push((a, b, text.len()));
+            unescape(&line[value_start..], line_str.map(|t| &t[value_start..]), start_line + 1, &mut text)?;
+            entries.push((key_hash(&text[a..b]), a, b, text.len()));
         }
-        // sort by key (stable: among duplicates the file order stays), keep the last of each
-        entries.sort_by(|x: &(usize, usize, usize), y| text[x.0..x.1].cmp(&text[y.0..y.1]));
-        let mut unique: Vec<(usize, usize, usize)> = Vec::with_capacity(entries.len());
+        // sort by hash, then key, then position in the file, and keep the last of each key:
+        // integers first (a hash collision is rare), keys only within a run of one hash
+        let key = |e: &(u64, usize, usize, usize)| &text[e.1..e.2];
+        entries.sort_unstable();
+        let mut run = 0;
+        while run < entries.len() {
+            let end = run + entries[run..].iter().take_while(|e| e.0 == entries[run].0).count();
+            if end - run > 1 {
+                entries[run..end].sort_by(|x, y| key(x).cmp(key(y)).then(x.1.cmp(&y.1)));
+            }
+            run = end;
+        }
+        let mut unique: Vec<(u64, usize, usize, usize)> = Vec::with_capacity(entries.len());
         for e in entries {
             match unique.last_mut() {
-                Some(last) if text[last.0..last.1] == text[e.0..e.1] => *last = e,
+                Some(last) if last.0 == e.0 && key(last) == key(&e) => *last = e,
                 _ => unique.push(e),
             }
         }
@@ -176,11 +215,12 @@ fn split_entry(line: &[u8]) -> (usize, usize) {
     (key_end, v.min(line.len()))
 }
 
-/// Append the unescaped Latin-1 bytes to `out`.
-fn unescape(bytes: &[u8], line_no: usize, out: &mut String) -> Result<(), PropertiesError> {
+/// Append the unescaped Latin-1 bytes to `out`; `ascii` is the same bytes as a `str` when
+/// they are known to be ASCII.
+fn unescape(bytes: &[u8], ascii: Option<&str>, line_no: usize, out: &mut String) -> Result<(), PropertiesError> {
     // the common case: plain ASCII, no escapes
-    if !bytes.contains(&b'\\')
-        && let Some(s) = std::str::from_utf8(bytes).ok().filter(|s| s.is_ascii())
+    if let Some(s) = ascii
+        && !bytes.contains(&b'\\')
     {
         out.push_str(s);
         return Ok(());
