@@ -77,6 +77,22 @@ fn key_err(archive: &Archive, entry: &str, message: String) -> IoError {
     IoError::at(&archive.path, Location::Entry { entry: entry.to_string(), byte: None }, message)
 }
 
+/// What reading a segment does with the channel data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Inflate and convert every channel.
+    Load,
+    /// Check the headers and the declared sizes of the data files (from the zip
+    /// directory) without inflating them: channels hold zeros of the right length. Enough
+    /// to describe a file (channels, units, segments, calibration).
+    Describe,
+}
+
+/// Base-slot samples of the channels already read in this segment (vDeflection is wanted
+/// in two slots, force and distance: its file is inflated and decoded once).
+#[derive(Default)]
+pub struct Memo(Vec<(String, Vec<f64>)>);
+
 /// Channel values converted to `slot` (the default slot when None), with the unit.
 /// `n_points` is the segment length the stored data must have.
 pub fn channel_in_slot(
@@ -87,6 +103,21 @@ pub fn channel_in_slot(
     name: &str,
     slot: Option<&str>,
     n_points: Option<usize>,
+) -> Result<(Vec<f64>, String), IoError> {
+    let mut memo = Memo::default();
+    channel_values(archive, scope, (seg_dir, header_entry), name, slot, n_points, &mut memo, Mode::Load)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn channel_values(
+    archive: &Archive,
+    scope: &Scope<'_>,
+    (seg_dir, header_entry): (&str, &str),
+    name: &str,
+    slot: Option<&str>,
+    n_points: Option<usize>,
+    memo: &mut Memo,
+    mode: Mode,
 ) -> Result<(Vec<f64>, String), IoError> {
     let get = scope.channel(name);
     let err = |m: String| key_err(archive, header_entry, format!("channel '{name}': {m}"));
@@ -106,7 +137,20 @@ pub fn channel_in_slot(
     let default = get("conversion-set.conversions.default").unwrap_or(storage.base_slot.as_str());
     let slot = slot.unwrap_or(default);
     let (links, unit) = conversion::chain(&get, &storage, slot).map_err(err)?;
-    let stored = read_stored(archive, scope, seg_dir, header_entry, name, &storage, n_points)?;
+    let memoised = memo.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let stored = match memoised {
+        Some(v) => Stored::Samples(v),
+        None => {
+            let stored = read_stored(archive, scope, seg_dir, header_entry, name, &storage, n_points, mode)?;
+            // only vDeflection is wanted twice
+            if name == DEFLECTION
+                && let Stored::Samples(v) = &stored
+            {
+                memo.0.push((name.to_string(), v.clone()));
+            }
+            stored
+        }
+    };
     let values = match stored {
         Stored::Samples(bytes_values) => {
             let mut v = bytes_values;
@@ -127,7 +171,10 @@ pub fn channel_in_slot(
     Ok((values, unit))
 }
 
-/// Read the data file of a channel and apply its encoder (→ base slot).
+/// Read the data file of a channel and apply its encoder (→ base slot). In
+/// [`Mode::Describe`] the file is not inflated: its size comes from the zip directory and
+/// the samples are zeros.
+#[allow(clippy::too_many_arguments)]
 fn read_stored(
     archive: &Archive,
     scope: &Scope<'_>,
@@ -136,6 +183,7 @@ fn read_stored(
     name: &str,
     storage: &Storage,
     n_points: Option<usize>,
+    mode: Mode,
 ) -> Result<Stored, IoError> {
     let get = scope.channel(name);
     let Some(file) = get("data.file.name") else {
@@ -151,25 +199,33 @@ fn read_stored(
         };
     };
     let entry = format!("{seg_dir}{file}");
-    let bytes = archive.read(&entry, MAX_DECLARED_BYTES)?;
+    let bytes = match mode {
+        Mode::Load => Some(archive.read(&entry, MAX_DECLARED_BYTES)?),
+        Mode::Describe => None,
+    };
+    let len = match &bytes {
+        Some(b) => b.len(),
+        None => archive.entry_size(&entry, MAX_DECLARED_BYTES)?,
+    };
     let size = storage.raw.size();
-    if bytes.len() % size != 0 {
+    if len % size != 0 {
         return Err(key_err(
             archive,
             &entry,
-            format!("expected a multiple of {size} bytes ({:?} samples), found {} bytes", storage.raw, bytes.len()),
+            format!("expected a multiple of {size} bytes ({:?} samples), found {len} bytes", storage.raw),
         ));
     }
-    let n = bytes.len() / size;
+    let n = len / size;
     if let Some(want) = n_points
         && want != n
     {
         return Err(key_err(
             archive,
             &entry,
-            format!("expected {want} samples as the segment header declares, found {n} ({} bytes)", bytes.len()),
+            format!("expected {want} samples as the segment header declares, found {n} ({len} bytes)"),
         ));
     }
+    let Some(bytes) = bytes else { return Ok(Stored::Samples(vec![0.0; n])) };
     let mut v = storage.raw.decode(&bytes);
     if let Some(enc) = storage.encoder {
         v.iter_mut().for_each(|x| *x = enc.apply(*x));
@@ -194,6 +250,7 @@ pub fn read_segment(
     scope: &Scope<'_>,
     seg_dir: &str,
     number: usize,
+    mode: Mode,
 ) -> Result<SegmentData, IoError> {
     let header_entry = format!("{seg_dir}segment-header.properties");
     let style = scope.get(&format!("{SEG}.settings.style"));
@@ -247,8 +304,9 @@ pub fn read_segment(
     segment.duration_s = duration_s;
     let mut others = Vec::new();
     let mut n_points = n_points;
-    let read = |ch: &str, slot: Option<&str>, n: &mut Option<usize>| -> Result<(Vec<f64>, String), IoError> {
-        let (v, unit) = channel_in_slot(archive, scope, seg_dir, &header_entry, ch, slot, *n)?;
+    let mut memo = Memo::default();
+    let mut read = |ch: &str, slot: Option<&str>, n: &mut Option<usize>| -> Result<(Vec<f64>, String), IoError> {
+        let (v, unit) = channel_values(archive, scope, (seg_dir, &header_entry), ch, slot, *n, &mut memo, mode)?;
         *n = Some(v.len());
         Ok((v, unit))
     };
