@@ -97,20 +97,84 @@ const LOCAL_MAGIC: &[u8; 4] = b"PK\x03\x04";
 /// Bytes read past the name in one go, for the local extra field (JPK writes none).
 const LOCAL_EXTRA_SLACK: usize = 64;
 
+/// Bytes of the file read at a time while the zip crate parses the central directory.
+const DIRECTORY_WINDOW_BYTES: usize = 64 << 10;
+
+/// The central-directory record of one entry: what reading it needs.
+#[derive(Debug, Clone, Copy)]
+struct EntryRecord {
+    header_start: u64,
+    compressed: u64,
+    size: u64,
+    crc32: u32,
+    method: zip::CompressionMethod,
+    encrypted: bool,
+}
+
 /// An opened archive: the central directory is parsed once; entries are read on demand
 /// from any thread.
 ///
-/// The zip crate parses the central directory; entries are read here: local header and
-/// compressed bytes with one positioned read (or from a snapshot of the whole file),
-/// inflated in one call by a per-thread inflater that is reset, not rebuilt, and checked
-/// against the CRC-32 of the central directory.
+/// The zip crate parses the central directory (through [`Windowed`], a few large reads
+/// instead of four small ones per entry), and only the records needed to read entries are
+/// kept, sorted by name. Entries are read here: local header and compressed bytes with
+/// one positioned read (or from a snapshot of the whole file), inflated in one call by a
+/// per-thread inflater that is reset, not rebuilt, and checked against the CRC-32 of the
+/// central directory.
 #[derive(Clone)]
 pub struct Archive {
     pub path: PathBuf,
-    zip: ZipArchive<PosFile>,
+    entries: Arc<[(String, EntryRecord)]>,
     file: PosFile,
     /// The whole file, when [`Archive::snapshot`] read it.
     snapshot: Option<Arc<[u8]>>,
+}
+
+/// A reader that serves reads from a window of the file read in one go: the zip crate
+/// reads the central directory field by field, and this turns those into one system call
+/// per [`DIRECTORY_WINDOW_BYTES`].
+struct Windowed {
+    file: PosFile,
+    pos: u64,
+    start: u64,
+    window: Vec<u8>,
+}
+
+impl Read for Windowed {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let inside = self.pos >= self.start && self.pos < self.start + self.window.len() as u64;
+        if !inside {
+            self.start = self.pos;
+            self.window.clear();
+            let mut f = self.file.clone();
+            f.seek(SeekFrom::Start(self.pos))?;
+            f.take(DIRECTORY_WINDOW_BYTES as u64).read_to_end(&mut self.window)?;
+            if self.window.is_empty() {
+                return Ok(0);
+            }
+        }
+        let at = usize::try_from(self.pos - self.start).unwrap_or(usize::MAX).min(self.window.len());
+        let n = buf.len().min(self.window.len() - at);
+        buf[..n].copy_from_slice(&self.window[at..at + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Windowed {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let new = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.file.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        match new {
+            Some(p) => {
+                self.pos = p;
+                Ok(p)
+            }
+            None => Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start of the file")),
+        }
+    }
 }
 
 thread_local! {
@@ -140,9 +204,27 @@ impl Archive {
     pub fn open(path: &Path) -> Result<Archive, IoError> {
         let file = File::open(path).map_err(|e| IoError::from_io(path, &e))?;
         let pos = PosFile::new(file).map_err(|e| IoError::from_io(path, &e))?;
-        let zip = ZipArchive::new(pos.clone())
+        let reader = Windowed { file: pos.clone(), pos: 0, start: 0, window: Vec::new() };
+        let zip = ZipArchive::new(reader)
             .map_err(|e| IoError::new(path, format!("expected a zip archive (JPK files are zip files): {e}")))?;
-        Ok(Archive { path: path.to_path_buf(), zip, file: pos, snapshot: None })
+        // Undecodable names are skipped: JPK writes ASCII names.
+        let mut entries: Vec<(String, EntryRecord)> = (0..zip.len())
+            .filter_map(|i| {
+                let e = zip.by_index_data(i).ok()?;
+                let record = EntryRecord {
+                    header_start: e.header_start(),
+                    compressed: e.compressed_size(),
+                    size: e.size(),
+                    crc32: e.crc32(),
+                    method: e.compression(),
+                    encrypted: e.encrypted(),
+                };
+                Some((e.name().ok()?.into_owned(), record))
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| later.0 == earlier.0);
+        Ok(Archive { path: path.to_path_buf(), entries: entries.into(), file: pos, snapshot: None })
     }
 
     /// The same archive with the whole file read into memory (one positioned read), if it
@@ -161,13 +243,18 @@ impl Archive {
         Some(Archive { snapshot: Some(bytes.into()), ..self.clone() })
     }
 
-    pub fn contains(&self, name: &str) -> bool {
-        self.zip.index_for_name(name).is_some()
+    fn record(&self, name: &str) -> Option<EntryRecord> {
+        let i = self.entries.binary_search_by(|e| e.0.as_str().cmp(name)).ok()?;
+        Some(self.entries[i].1)
     }
 
-    /// Entry names (undecodable names are skipped: JPK writes ASCII names).
+    pub fn contains(&self, name: &str) -> bool {
+        self.record(name).is_some()
+    }
+
+    /// Entry names, in name order (undecodable names are skipped: JPK writes ASCII names).
     pub fn names(&self) -> impl Iterator<Item = String> + '_ {
-        self.zip.file_names().filter_map(|n| n.ok().map(|c| c.into_owned()))
+        self.entries.iter().map(|e| e.0.clone())
     }
 
     fn entry_err(&self, entry: &str, message: impl Into<String>) -> IoError {
@@ -193,16 +280,14 @@ impl Archive {
     /// before reading: present, not encrypted, stored or deflated, and a declared size
     /// within `limit` and within what its compressed size can expand to. Returns the record,
     /// whether it is stored, and the declared size.
-    fn checked_entry(&self, name: &str, limit: u64) -> Result<(zip::read::ZipFileEntry<'_>, bool, usize), IoError> {
-        let index =
-            self.zip.index_for_name(name).ok_or_else(|| self.entry_err(name, "entry missing from the archive"))?;
-        let entry = self.zip.by_index_data(index).map_err(|e| self.entry_err(name, format!("cannot open entry: {e}")))?;
-        if entry.encrypted() {
+    fn checked_entry(&self, name: &str, limit: u64) -> Result<(EntryRecord, bool, usize), IoError> {
+        let entry = self.record(name).ok_or_else(|| self.entry_err(name, "entry missing from the archive"))?;
+        if entry.encrypted {
             return Err(self.entry_err(name, "cannot open entry: encrypted entries are not supported"));
         }
-        let declared = entry.size();
-        let compressed = entry.compressed_size();
-        let stored = match entry.compression() {
+        let declared = entry.size;
+        let compressed = entry.compressed;
+        let stored = match entry.method {
             zip::CompressionMethod::Stored => true,
             zip::CompressionMethod::Deflated => false,
             other => return Err(self.entry_err(name, format!("cannot open entry: unsupported compression {other}"))),
@@ -218,13 +303,13 @@ impl Archive {
     /// reading it.
     pub fn entry_size(&self, name: &str, limit: u64) -> Result<usize, IoError> {
         let (entry, stored, n) = self.checked_entry(name, limit)?;
-        if entry.header_start().checked_add(entry.compressed_size()).is_none_or(|end| end > self.file.len) {
+        if entry.header_start.checked_add(entry.compressed).is_none_or(|end| end > self.file.len) {
             return Err(self.entry_err(name, "cannot open entry: its data lies beyond the end of the file"));
         }
-        if stored && entry.compressed_size() != entry.size() {
+        if stored && entry.compressed != entry.size {
             return Err(self.entry_err(
                 name,
-                format!("entry holds {} bytes, the zip directory declares {}", entry.compressed_size(), entry.size()),
+                format!("entry holds {} bytes, the zip directory declares {}", entry.compressed, entry.size),
             ));
         }
         Ok(n)
@@ -233,10 +318,10 @@ impl Archive {
     /// Whole content of an entry, at most `limit` bytes.
     pub fn read(&self, name: &str, limit: u64) -> Result<Vec<u8>, IoError> {
         let (entry, stored, n) = self.checked_entry(name, limit)?;
-        let declared = entry.size();
-        let compressed = entry.compressed_size();
+        let declared = entry.size;
+        let compressed = entry.compressed;
         // local header and data in one read; the data must lie inside the file
-        let header_start = entry.header_start();
+        let header_start = entry.header_start;
         let beyond = || self.entry_err(name, "cannot open entry: its data lies beyond the end of the file");
         let room = self.file.len.checked_sub(header_start).ok_or_else(beyond)?;
         let guess = (LOCAL_HEADER_BYTES + name.len() + LOCAL_EXTRA_SLACK) as u64;
@@ -269,7 +354,7 @@ impl Archive {
                 self.entry_err(name, format!("entry holds {} bytes, the zip directory declares {declared}", buf.len()))
             );
         }
-        if crc32fast::hash(&buf) != entry.crc32() {
+        if crc32fast::hash(&buf) != entry.crc32 {
             return Err(self.entry_err(name, "cannot decompress: CRC-32 mismatch (damaged entry)"));
         }
         Ok(buf)
