@@ -205,7 +205,10 @@ impl JpkSource {
             let mut start = 0.0;
             for p in &mut parts {
                 let d = p.duration_s.unwrap_or(0.0);
-                let t = segments::segment_time(start, d, p.n_points);
+                let t = match mode {
+                    Mode::Load => segments::segment_time(start, d, p.n_points),
+                    Mode::Describe => Vec::new(),
+                };
                 p.segment.channels.push(Channel::new(ChannelKind::Time, "time", "s", t));
                 start += d;
             }

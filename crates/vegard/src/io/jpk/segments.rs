@@ -61,10 +61,12 @@ pub fn segment_kind(style: Option<&str>, name: &str) -> SegmentKind {
     }
 }
 
-/// A channel's stored values: samples in the base slot, or a raster (start + step·i).
+/// A channel's stored values: samples in the base slot, or a raster (start + step·i); or
+/// only their number ([`Mode::Describe`]).
 enum Stored {
     Samples(Vec<f64>),
     Raster { start: f64, step: f64 },
+    Count(usize),
 }
 
 struct RawChannel<'s> {
@@ -105,7 +107,9 @@ pub fn channel_in_slot(
     n_points: Option<usize>,
 ) -> Result<(Vec<f64>, String), IoError> {
     let mut memo = Memo::default();
-    channel_values(archive, scope, (seg_dir, header_entry), name, slot, n_points, &mut memo, Mode::Load)
+    let (values, unit, _) =
+        channel_values(archive, scope, (seg_dir, header_entry), name, slot, n_points, &mut memo, Mode::Load)?;
+    Ok((values, unit))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -118,7 +122,7 @@ fn channel_values(
     n_points: Option<usize>,
     memo: &mut Memo,
     mode: Mode,
-) -> Result<(Vec<f64>, String), IoError> {
+) -> Result<(Vec<f64>, String, usize), IoError> {
     let get = scope.channel(name);
     let err = |m: String| key_err(archive, header_entry, format!("channel '{name}': {m}"));
     let storage = conversion::storage(&get).or_else(|e| {
@@ -151,6 +155,7 @@ fn channel_values(
             stored
         }
     };
+    let raster_len = || n_points.ok_or_else(|| err("raster channel in a segment of unknown length".into()));
     let values = match stored {
         Stored::Samples(bytes_values) => {
             let mut v = bytes_values;
@@ -159,21 +164,24 @@ fn channel_values(
             }
             v
         }
+        Stored::Raster { .. } if mode == Mode::Describe => return Ok((Vec::new(), unit, raster_len()?)),
         Stored::Raster { start, step } => {
-            let n = n_points.ok_or_else(|| err("raster channel in a segment of unknown length".into()))?;
+            let n = raster_len()?;
             let mut v: Vec<f64> = (0..n).map(|i| start + step * i as f64).collect();
             for link in &links {
                 v.iter_mut().for_each(|x| *x = link.apply(*x));
             }
             v
         }
+        Stored::Count(n) => return Ok((Vec::new(), unit, n)),
     };
-    Ok((values, unit))
+    let n = values.len();
+    Ok((values, unit, n))
 }
 
 /// Read the data file of a channel and apply its encoder (→ base slot). In
 /// [`Mode::Describe`] the file is not inflated: its size comes from the zip directory and
-/// the samples are zeros.
+/// only the number of samples is returned.
 #[allow(clippy::too_many_arguments)]
 fn read_stored(
     archive: &Archive,
@@ -225,7 +233,7 @@ fn read_stored(
             format!("expected {want} samples as the segment header declares, found {n} ({len} bytes)"),
         ));
     }
-    let Some(bytes) = bytes else { return Ok(Stored::Samples(vec![0.0; n])) };
+    let Some(bytes) = bytes else { return Ok(Stored::Count(n)) };
     let mut v = storage.raw.decode(&bytes);
     if let Some(enc) = storage.encoder {
         v.iter_mut().for_each(|x| *x = enc.apply(*x));
@@ -306,8 +314,8 @@ pub fn read_segment(
     let mut n_points = n_points;
     let mut memo = Memo::default();
     let mut read = |ch: &str, slot: Option<&str>, n: &mut Option<usize>| -> Result<(Vec<f64>, String), IoError> {
-        let (v, unit) = channel_values(archive, scope, (seg_dir, &header_entry), ch, slot, *n, &mut memo, mode)?;
-        *n = Some(v.len());
+        let (v, unit, len) = channel_values(archive, scope, (seg_dir, &header_entry), ch, slot, *n, &mut memo, mode)?;
+        *n = Some(len);
         Ok((v, unit))
     };
 
@@ -377,7 +385,8 @@ pub fn read_segment(
     segment.channels.extend(vendor.into_iter().map(|(_, c)| c));
 
     let n = n_points.unwrap_or(0);
-    if let Some(bad) = segment.channels.iter().find(|c| c.data.len() != n) {
+    // (described channels hold no samples: their counts were checked as they were read)
+    if let Some(bad) = segment.channels.iter().find(|c| c.data.len() != n && mode == Mode::Load) {
         return Err(key_err(
             archive,
             &header_entry,
