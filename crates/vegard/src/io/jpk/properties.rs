@@ -156,7 +156,7 @@ fn logical_line(text: &[u8], mut pos: usize, joined: &mut Vec<u8>) -> (Logical, 
             pos += 1;
         }
         let start = pos;
-        pos += text[pos..].iter().position(|&b| b == b'\n' || b == b'\r').unwrap_or(text.len() - pos);
+        pos += memchr::memchr2(b'\n', b'\r', &text[pos..]).unwrap_or(text.len() - pos);
         let end = pos;
         let natural = &text[start..end];
         // consume the terminator (\r\n, \r or \n)
@@ -192,6 +192,13 @@ fn logical_line(text: &[u8], mut pos: usize, joined: &mut Vec<u8>) -> (Logical, 
 fn split_entry(line: &[u8]) -> (usize, usize) {
     let mut i = 0;
     let mut key_end = line.len();
+    // the common case: the key ends at the first '=', ':' or space, with no backslash, tab
+    // or form feed before it
+    let first = memchr::memchr3(b'=', b':', b' ', line).unwrap_or(line.len());
+    if memchr::memchr3(b'\\', b'\t', 0x0c, &line[..first]).is_none() {
+        i = line.len();
+        key_end = first;
+    }
     while i < line.len() {
         match line[i] {
             b'\\' => i += 2,
