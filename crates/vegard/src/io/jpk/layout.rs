@@ -340,8 +340,9 @@ impl Archive {
             None => {
                 // a long local extra field: read the data on its own
                 let start = header_start.checked_add(data_offset as u64).ok_or_else(beyond)?;
-                outside =
-                    self.bytes_at(start, compressed).map_err(|e| self.entry_err(name, format!("cannot read entry: {e}")))?;
+                outside = self
+                    .bytes_at(start, compressed)
+                    .map_err(|e| self.entry_err(name, format!("cannot read entry: {e}")))?;
                 if outside.len() != want {
                     return Err(beyond());
                 }

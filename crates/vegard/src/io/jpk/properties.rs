@@ -55,7 +55,8 @@ impl Properties {
     /// [`Properties::get`] with the key's [`key_hash`] already computed (a lookup through
     /// several header layers hashes the key once).
     pub fn get_hashed(&self, key: &str, hash: u64) -> Option<&str> {
-        let i = self.entries.binary_search_by(|&(h, a, b, _)| h.cmp(&hash).then_with(|| self.text[a..b].cmp(key))).ok()?;
+        let i =
+            self.entries.binary_search_by(|&(h, a, b, _)| h.cmp(&hash).then_with(|| self.text[a..b].cmp(key))).ok()?;
         let (_, _, b, c) = self.entries[i];
         Some(&self.text[b..c])
     }
