@@ -1,7 +1,7 @@
 //! The reproducibility record: every product says how it was made (Russell et al. 2025, §7 asks for
 //! model, tip radius, spring constant, InvOLS, fit window and software to be reported).
 
-use std::io::Read;
+use std::io::BufRead;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -50,20 +50,36 @@ impl Provenance {
 
 /// SHA-256 and size of a file, streamed (never the whole file in memory).
 pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut f = std::fs::File::open(path)?;
+    // a buffered reader's buffer is not zeroed, and a small file is read in one call
+    let mut f = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path)?);
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
     let mut total = 0u64;
     loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
+        let chunk = f.fill_buf()?;
+        if chunk.is_empty() {
             break;
         }
-        hasher.update(&buf[..n]);
+        hasher.update(chunk);
+        let n = chunk.len();
         total += n as u64;
+        f.consume(n);
     }
-    let digest = hasher.finalize();
-    Ok((digest.iter().map(|b| format!("{b:02x}")).collect(), total))
+    Ok((hex(&hasher.finalize()), total))
+}
+
+/// SHA-256 of bytes already in memory (hex), e.g. a file read once for parsing and hashing.
+pub fn hash_bytes(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * digest.len());
+    for &b in digest {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
 }
 
 /// Current UTC time as `YYYY-MM-DDThh:mm:ssZ` (civil-from-days, H. Hinnant's algorithm).
@@ -108,6 +124,7 @@ mod tests {
         let (h, n) = hash_file(&p).unwrap();
         assert_eq!(h, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_eq!(n, 3);
+        assert_eq!(hash_bytes(b"abc"), h);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -15,6 +15,8 @@
 
 use std::collections::HashSet;
 
+use super::layout::with_key;
+
 /// Property lookup relative to one channel (`get("encoder.type")`).
 pub type ChannelLookup<'a, 'b> = dyn Fn(&str) -> Option<&'a str> + 'b;
 
@@ -173,37 +175,39 @@ pub fn chain(get: &ChannelLookup<'_, '_>, storage: &Storage, slot: &str) -> Resu
         if !seen.insert(cur.clone()) {
             return Err(format!("conversion slots form a cycle at '{cur}'"));
         }
+        // keys built on the stack; the message formats only on error
+        let lookup = |rest: &str| with_key(&[conv, ".", &cur, ".", rest], |k| get(k));
         let key = |rest: &str| format!("{conv}.{cur}.{rest}");
-        if let Some(t) = get(&key("scaling.type"))
+        if let Some(t) = lookup("scaling.type")
             && t != "linear"
         {
             return Err(format!("{}: expected 'linear', found '{t}'", key("scaling.type")));
         }
         let num = |rest: &str| -> Result<f64, String> {
-            let k = key(rest);
-            let s = get(&k).ok_or_else(|| format!("missing {k}"))?;
-            number(s).ok_or_else(|| format!("{k}: expected a number, found '{s}'"))
+            let s = lookup(rest).ok_or_else(|| format!("missing {}", key(rest)))?;
+            number(s).ok_or_else(|| format!("{}: expected a number, found '{s}'", key(rest)))
         };
         links.push(Linear { multiplier: num("scaling.multiplier")?, offset: num("scaling.offset")? });
-        let next_key = key("base-calibration-slot");
-        cur = get(&next_key).ok_or_else(|| format!("missing {next_key}"))?.to_string();
+        let next = "base-calibration-slot";
+        cur = lookup(next).ok_or_else(|| format!("missing {}", key(next)))?.to_string();
     }
     links.reverse();
     let unit = if slot == storage.base_slot {
         storage.base_unit.clone()
     } else {
-        let k1 = format!("{conv}.{slot}.scaling.unit.unit");
-        let k2 = format!("{conv}.{slot}.scaling.unit");
-        get(&k1).or_else(|| get(&k2)).ok_or_else(|| format!("missing {k1}"))?.to_string()
+        let lookup = |rest: &str| with_key(&[conv, ".", slot, ".", rest], |k| get(k));
+        lookup("scaling.unit.unit")
+            .or_else(|| lookup("scaling.unit"))
+            .ok_or_else(|| format!("missing {conv}.{slot}.scaling.unit.unit"))?
+            .to_string()
     };
     Ok((links, unit))
 }
 
 /// Does the channel define `slot` (the base, or a conversion marked defined)?
 pub fn has_slot(get: &ChannelLookup<'_, '_>, storage: &Storage, slot: &str) -> bool {
-    slot == storage.base_slot
-        || (get(&format!("conversion-set.conversion.{slot}.defined")) != Some("false")
-            && get(&format!("conversion-set.conversion.{slot}.scaling.multiplier")).is_some())
+    let lookup = |rest: &str| with_key(&["conversion-set.conversion.", slot, ".", rest], |k| get(k));
+    slot == storage.base_slot || (lookup("defined") != Some("false") && lookup("scaling.multiplier").is_some())
 }
 
 /// Raw bytes → values in `slot`.

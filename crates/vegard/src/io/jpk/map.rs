@@ -7,7 +7,7 @@ use crate::io::{CurveSource, IoError, Location, SourceInfo};
 use super::conversion::number;
 use super::layout::{Archive, Hierarchy, Scope};
 use super::properties::Properties;
-use super::segments::{self, SegmentData};
+use super::segments::{self, Mode, SegmentData};
 
 /// Segment directories beyond this are not looked for (real files have 2–4).
 const MAX_SEGMENTS: usize = 4096;
@@ -90,10 +90,12 @@ impl JpkSource {
             metadata: source_metadata(&general),
         };
         let mut source = JpkSource { archive, hierarchy, general, shared, enums, pattern, info };
-        // Describe the source from its first curve. A single curve that cannot be read
-        // fails here; in a map one bad pixel must not hide the others.
+        // Describe the source from its first curve's headers (the data files are checked
+        // against the zip directory, not inflated: reading the curve is the analysis'
+        // job). A single curve whose headers cannot be read fails here; in a map one bad
+        // pixel must not hide the others.
         if !source.enums.is_empty() {
-            match source.curve(0) {
+            match source.read_curve(0, Mode::Describe) {
                 Ok(c) => {
                     source.info.channels = c
                         .segments
@@ -165,7 +167,13 @@ impl JpkSource {
         segments::channel_in_slot(&self.archive, &scope, &seg_dir, &header_entry, channel, slot, None)
     }
 
-    fn read_curve(&self, index: usize) -> Result<ForceCurve, IoError> {
+    fn read_curve(&self, index: usize, mode: Mode) -> Result<ForceCurve, IoError> {
+        // A single curve is (nearly) the whole file: read it with one system call.
+        let snapshot = match (self.hierarchy, mode) {
+            (Hierarchy::Single, Mode::Load) => self.archive.snapshot(),
+            _ => None,
+        };
+        let archive = snapshot.as_ref().unwrap_or(&self.archive);
         let (prefix, curve_number) = self.prefix(index)?;
         let own = self.curve_header(&prefix)?;
         let index_props = own.as_ref().unwrap_or(&self.general);
@@ -179,9 +187,9 @@ impl JpkSource {
         }
         let mut parts: Vec<SegmentData> = Vec::with_capacity(dirs.len());
         for (s, dir) in dirs.iter().enumerate() {
-            let seg_props = self.archive.read_properties(&format!("{dir}segment-header.properties"))?;
+            let seg_props = archive.read_properties(&format!("{dir}segment-header.properties"))?;
             let scope = Scope::new(&self.general, &self.shared, index_props, &seg_props);
-            parts.push(segments::read_segment(&self.archive, &scope, dir, s)?);
+            parts.push(segments::read_segment(archive, &scope, dir, s, mode)?);
         }
 
         let mut curve = ForceCurve::new(index);
@@ -195,7 +203,10 @@ impl JpkSource {
             let mut start = 0.0;
             for p in &mut parts {
                 let d = p.duration_s.unwrap_or(0.0);
-                let t = segments::segment_time(start, d, p.n_points);
+                let t = match mode {
+                    Mode::Load => segments::segment_time(start, d, p.n_points),
+                    Mode::Describe => Vec::new(),
+                };
                 p.segment.channels.push(Channel::new(ChannelKind::Time, "time", "s", t));
                 start += d;
             }
@@ -272,7 +283,7 @@ impl CurveSource for JpkSource {
     }
 
     fn curve(&self, index: usize) -> Result<ForceCurve, IoError> {
-        self.read_curve(index)
+        self.read_curve(index, Mode::Load)
     }
 }
 

@@ -62,8 +62,8 @@ fn detect(path: &Path, head: &[u8]) -> bool {
 }
 
 fn open(path: &Path) -> Result<Dataset, IoError> {
-    let head = super::read_head(path)?;
-    if is_jpk_image(path, &head) {
+    // only a `.jpk-qi-image` can be an image: other files are not read twice for it
+    if lower_file_name(path).ends_with(".jpk-qi-image") && is_jpk_image(path, &super::read_head(path)?) {
         return Err(IoError::new(
             path,
             "this is a JPK QI/scan image (a TIFF of per-pixel maps), not force curves; reading JPK images is \

@@ -61,10 +61,12 @@ pub fn segment_kind(style: Option<&str>, name: &str) -> SegmentKind {
     }
 }
 
-/// A channel's stored values: samples in the base slot, or a raster (start + step·i).
+/// A channel's stored values: samples in the base slot, or a raster (start + step·i); or
+/// only their number ([`Mode::Describe`]).
 enum Stored {
     Samples(Vec<f64>),
     Raster { start: f64, step: f64 },
+    Count(usize),
 }
 
 struct RawChannel<'s> {
@@ -77,6 +79,22 @@ fn key_err(archive: &Archive, entry: &str, message: String) -> IoError {
     IoError::at(&archive.path, Location::Entry { entry: entry.to_string(), byte: None }, message)
 }
 
+/// What reading a segment does with the channel data files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Inflate and convert every channel.
+    Load,
+    /// Check the headers and the declared sizes of the data files (from the zip
+    /// directory) without inflating them: channels hold zeros of the right length. Enough
+    /// to describe a file (channels, units, segments, calibration).
+    Describe,
+}
+
+/// Base-slot samples of the channels already read in this segment (vDeflection is wanted
+/// in two slots, force and distance: its file is inflated and decoded once).
+#[derive(Default)]
+pub struct Memo(Vec<(String, Vec<f64>)>);
+
 /// Channel values converted to `slot` (the default slot when None), with the unit.
 /// `n_points` is the segment length the stored data must have.
 pub fn channel_in_slot(
@@ -88,6 +106,23 @@ pub fn channel_in_slot(
     slot: Option<&str>,
     n_points: Option<usize>,
 ) -> Result<(Vec<f64>, String), IoError> {
+    let mut memo = Memo::default();
+    let (values, unit, _) =
+        channel_values(archive, scope, (seg_dir, header_entry), name, slot, n_points, &mut memo, Mode::Load)?;
+    Ok((values, unit))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn channel_values(
+    archive: &Archive,
+    scope: &Scope<'_>,
+    (seg_dir, header_entry): (&str, &str),
+    name: &str,
+    slot: Option<&str>,
+    n_points: Option<usize>,
+    memo: &mut Memo,
+    mode: Mode,
+) -> Result<(Vec<f64>, String, usize), IoError> {
     let get = scope.channel(name);
     let err = |m: String| key_err(archive, header_entry, format!("channel '{name}': {m}"));
     let storage = conversion::storage(&get).or_else(|e| {
@@ -106,7 +141,21 @@ pub fn channel_in_slot(
     let default = get("conversion-set.conversions.default").unwrap_or(storage.base_slot.as_str());
     let slot = slot.unwrap_or(default);
     let (links, unit) = conversion::chain(&get, &storage, slot).map_err(err)?;
-    let stored = read_stored(archive, scope, seg_dir, header_entry, name, &storage, n_points)?;
+    let memoised = memo.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let stored = match memoised {
+        Some(v) => Stored::Samples(v),
+        None => {
+            let stored = read_stored(archive, scope, seg_dir, header_entry, name, &storage, n_points, mode)?;
+            // only vDeflection is wanted twice
+            if name == DEFLECTION
+                && let Stored::Samples(v) = &stored
+            {
+                memo.0.push((name.to_string(), v.clone()));
+            }
+            stored
+        }
+    };
+    let raster_len = || n_points.ok_or_else(|| err("raster channel in a segment of unknown length".into()));
     let values = match stored {
         Stored::Samples(bytes_values) => {
             let mut v = bytes_values;
@@ -115,19 +164,25 @@ pub fn channel_in_slot(
             }
             v
         }
+        Stored::Raster { .. } if mode == Mode::Describe => return Ok((Vec::new(), unit, raster_len()?)),
         Stored::Raster { start, step } => {
-            let n = n_points.ok_or_else(|| err("raster channel in a segment of unknown length".into()))?;
+            let n = raster_len()?;
             let mut v: Vec<f64> = (0..n).map(|i| start + step * i as f64).collect();
             for link in &links {
                 v.iter_mut().for_each(|x| *x = link.apply(*x));
             }
             v
         }
+        Stored::Count(n) => return Ok((Vec::new(), unit, n)),
     };
-    Ok((values, unit))
+    let n = values.len();
+    Ok((values, unit, n))
 }
 
-/// Read the data file of a channel and apply its encoder (→ base slot).
+/// Read the data file of a channel and apply its encoder (→ base slot). In
+/// [`Mode::Describe`] the file is not inflated: its size comes from the zip directory and
+/// only the number of samples is returned.
+#[allow(clippy::too_many_arguments)]
 fn read_stored(
     archive: &Archive,
     scope: &Scope<'_>,
@@ -136,6 +191,7 @@ fn read_stored(
     name: &str,
     storage: &Storage,
     n_points: Option<usize>,
+    mode: Mode,
 ) -> Result<Stored, IoError> {
     let get = scope.channel(name);
     let Some(file) = get("data.file.name") else {
@@ -151,25 +207,33 @@ fn read_stored(
         };
     };
     let entry = format!("{seg_dir}{file}");
-    let bytes = archive.read(&entry, MAX_DECLARED_BYTES)?;
+    let bytes = match mode {
+        Mode::Load => Some(archive.read(&entry, MAX_DECLARED_BYTES)?),
+        Mode::Describe => None,
+    };
+    let len = match &bytes {
+        Some(b) => b.len(),
+        None => archive.entry_size(&entry, MAX_DECLARED_BYTES)?,
+    };
     let size = storage.raw.size();
-    if bytes.len() % size != 0 {
+    if len % size != 0 {
         return Err(key_err(
             archive,
             &entry,
-            format!("expected a multiple of {size} bytes ({:?} samples), found {} bytes", storage.raw, bytes.len()),
+            format!("expected a multiple of {size} bytes ({:?} samples), found {len} bytes", storage.raw),
         ));
     }
-    let n = bytes.len() / size;
+    let n = len / size;
     if let Some(want) = n_points
         && want != n
     {
         return Err(key_err(
             archive,
             &entry,
-            format!("expected {want} samples as the segment header declares, found {n} ({} bytes)", bytes.len()),
+            format!("expected {want} samples as the segment header declares, found {n} ({len} bytes)"),
         ));
     }
+    let Some(bytes) = bytes else { return Ok(Stored::Count(n)) };
     let mut v = storage.raw.decode(&bytes);
     if let Some(enc) = storage.encoder {
         v.iter_mut().for_each(|x| *x = enc.apply(*x));
@@ -194,6 +258,7 @@ pub fn read_segment(
     scope: &Scope<'_>,
     seg_dir: &str,
     number: usize,
+    mode: Mode,
 ) -> Result<SegmentData, IoError> {
     let header_entry = format!("{seg_dir}segment-header.properties");
     let style = scope.get(&format!("{SEG}.settings.style"));
@@ -247,9 +312,10 @@ pub fn read_segment(
     segment.duration_s = duration_s;
     let mut others = Vec::new();
     let mut n_points = n_points;
-    let read = |ch: &str, slot: Option<&str>, n: &mut Option<usize>| -> Result<(Vec<f64>, String), IoError> {
-        let (v, unit) = channel_in_slot(archive, scope, seg_dir, &header_entry, ch, slot, *n)?;
-        *n = Some(v.len());
+    let mut memo = Memo::default();
+    let mut read = |ch: &str, slot: Option<&str>, n: &mut Option<usize>| -> Result<(Vec<f64>, String), IoError> {
+        let (v, unit, len) = channel_values(archive, scope, (seg_dir, &header_entry), ch, slot, *n, &mut memo, mode)?;
+        *n = Some(len);
         Ok((v, unit))
     };
 
@@ -319,7 +385,8 @@ pub fn read_segment(
     segment.channels.extend(vendor.into_iter().map(|(_, c)| c));
 
     let n = n_points.unwrap_or(0);
-    if let Some(bad) = segment.channels.iter().find(|c| c.data.len() != n) {
+    // (described channels hold no samples: their counts were checked as they were read)
+    if let Some(bad) = segment.channels.iter().find(|c| c.data.len() != n && mode == Mode::Load) {
         return Err(key_err(
             archive,
             &header_entry,
