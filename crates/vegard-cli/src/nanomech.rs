@@ -203,8 +203,8 @@ pub fn settings(args: &Args) -> Result<NanomechSettings> {
 struct Bar(indicatif::ProgressBar);
 
 impl job::Progress for Bar {
-    fn start(&self, total: usize) {
-        self.0.set_length(total as u64);
+    fn add_total(&self, n: usize) {
+        self.0.inc_length(n as u64);
     }
     fn advance(&self, n: usize) {
         self.0.inc(n as u64);
@@ -251,8 +251,16 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let analysed_s = started.elapsed().as_secs_f64();
     batch.failures.extend(expanded.problems.into_iter().map(|p| InputFailure { file: p.input, error: p.message }));
     eprintln!("settings: {}", setup.describe_line());
-    for run in &batch.runs {
+    // One line per input for a handful; beyond, the per-input summaries are in the products.
+    const PER_INPUT_LINES: usize = 20;
+    for run in batch.runs.iter().take(PER_INPUT_LINES) {
         eprintln!("{}: {}", run.path.display(), run.summary().line());
+    }
+    if batch.runs.len() > PER_INPUT_LINES {
+        eprintln!(
+            "… and {} more inputs (one summary per input in results.csv / results.json)",
+            batch.runs.len() - PER_INPUT_LINES
+        );
     }
     for f in &batch.failures {
         eprintln!("error: {}", f.error);

@@ -331,6 +331,16 @@ fn batch_of_300_real_files() {
     let globbed = vegard().args(base).arg(&pattern).output().unwrap();
     let err = stderr(&globbed);
     assert_eq!(err.matches("fmt-jpk-fd_spot3-0192.jpk-force: 1 curve,").count(), 10, "{err}");
+    // A batch larger than the limit on open files: each file is closed once analysed.
+    #[cfg(unix)]
+    {
+        let bin = env!("CARGO_BIN_EXE_vegard");
+        let script = format!("ulimit -n 40 && '{bin}' {} '{}'", base.join(" "), data.display());
+        let limited = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+        let err = stderr(&limited);
+        assert_eq!(limited.status.code(), Some(3), "{err}");
+        assert!(err.contains(&format!("all {} inputs", n_files - 2)) && !err.contains("Too many open files"), "{err}");
+    }
 }
 
 /// Item 7: messages for people.

@@ -2,6 +2,10 @@
 //! parallel, hash the inputs for the provenance record. A file that cannot be opened (or
 //! that holds no force curves) is an error row naming the file and what was wrong; the other
 //! files complete. A curve that cannot be read is a flagged curve, not a failed file.
+//!
+//! Files are opened inside the parallel loop and closed as soon as their curves are
+//! analysed, so a batch of thousands of files holds only a few open at a time (the system's
+//! limit on open files is often 1024), and opening overlaps with analysing.
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +23,6 @@ pub struct InputRun {
     pub format: String,
     pub grid: Option<GridShape>,
     pub results: Vec<CurveResult>,
-    /// The opened source, to read curves again for plots.
-    pub source: Box<dyn CurveSource>,
     /// SHA-256 and size, for the provenance.
     pub input: InputRecord,
 }
@@ -28,6 +30,11 @@ pub struct InputRun {
 impl InputRun {
     pub fn summary(&self) -> Summary {
         Summary::of(&self.results)
+    }
+
+    /// Open the input again (to read curves for figures).
+    pub fn open_source(&self) -> Result<Box<dyn CurveSource>, crate::io::IoError> {
+        io::open_curves(&self.path)
     }
 }
 
@@ -83,26 +90,21 @@ pub fn analyse_source(
     out
 }
 
-/// An opened input, before analysis.
-struct Opened {
-    path: PathBuf,
-    format: String,
-    source: Box<dyn CurveSource>,
-}
-
-fn open(path: &Path) -> Result<Opened, String> {
+/// Open an input that must hold force curves: its format key and source, or the message
+/// of its error row.
+fn open(path: &Path) -> Result<(String, Box<dyn CurveSource>), String> {
     let recipe = io::detect(path).map_err(|e| e.to_string())?;
     let dataset = (recipe.open)(path).map_err(|e| e.to_string())?;
     let source = dataset
         .into_curves()
         .ok_or_else(|| format!("{}: holds images, no force curves ({} file)", path.display(), recipe.name))?;
-    Ok(Opened { path: path.to_path_buf(), format: recipe.key.to_string(), source })
+    Ok((recipe.key.to_string(), source))
 }
 
-/// What a batch reports while it runs.
+/// What a batch reports while it runs. The number of curves grows as inputs are opened.
 pub trait Progress: Sync {
-    /// The number of curves to analyse is known (after every input was opened).
-    fn start(&self, total_curves: usize);
+    /// An input was opened: `n` more curves to analyse.
+    fn add_total(&self, n: usize);
     /// `n` more curves are done.
     fn advance(&self, n: usize);
 }
@@ -110,43 +112,32 @@ pub trait Progress: Sync {
 /// No progress reporting.
 pub struct Silent;
 impl Progress for Silent {
-    fn start(&self, _: usize) {}
+    fn add_total(&self, _: usize) {}
     fn advance(&self, _: usize) {}
 }
 
-/// Run the job: open every input (errors become rows), then analyse the files in parallel,
-/// each file's curves in parallel too, and hash every input alongside. `command` is the
+/// Run the job: open, analyse and hash the inputs in parallel (each file's curves in
+/// parallel too); an input that cannot be opened is an error row. `command` is the
 /// command line for the provenance, if any.
 pub fn run(paths: &[PathBuf], setup: &Setup, command: Option<String>, progress: &dyn Progress) -> BatchRun {
     let settings = serde_json::to_value(&setup.settings).unwrap_or(serde_json::Value::Null);
     let mut provenance = Provenance::new("nanomech", settings);
     provenance.command = command;
-    let opened: Vec<Result<Opened, InputFailure>> = paths
+    let analysed: Vec<Result<InputRun, InputFailure>> = paths
         .par_iter()
-        .map(|p| open(p).map_err(|error| InputFailure { file: p.display().to_string(), error }))
-        .collect();
-    let total: usize = opened.iter().filter_map(|o| o.as_ref().ok()).map(|o| o.source.n_curves()).sum();
-    progress.start(total);
-    let analysed: Vec<Result<InputRun, InputFailure>> = opened
-        .into_par_iter()
-        .map(|o| {
-            let o = o?;
-            let file = o.path.display().to_string();
+        .map(|path| {
+            let file = path.display().to_string();
+            let (format, source) = open(path).map_err(|error| InputFailure { file: file.clone(), error })?;
+            progress.add_total(source.n_curves());
             let (results, hashed) = rayon::join(
-                || analyse_source(o.source.as_ref(), &file, setup, &|d| progress.advance(d)),
-                || crate::provenance::hash_file(&o.path),
+                || analyse_source(source.as_ref(), &file, setup, &|d| progress.advance(d)),
+                || crate::provenance::hash_file(path),
             );
             let (sha256, bytes) =
                 hashed.map_err(|e| InputFailure { file: file.clone(), error: format!("{file}: cannot hash: {e}") })?;
-            let input = InputRecord { path: file, sha256, bytes, format: o.format.clone() };
-            Ok(InputRun {
-                grid: o.source.info().grid,
-                path: o.path,
-                format: o.format,
-                results,
-                source: o.source,
-                input,
-            })
+            let grid = source.info().grid;
+            let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
+            Ok(InputRun { path: path.clone(), format, grid, results, input })
         })
         .collect();
     let mut runs = Vec::new();

@@ -118,7 +118,11 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
             format!("{reference:.2} Pa ({tol})"),
             format!("{:+.2e}", r.modulus_pa / reference - 1.0),
             format!("{:.5}", r.r2),
-            format!("{} ({:.2e} R)", format_si_sig(r.max_indentation_m, "m", 4), r.max_indentation_m / setup.tip.radius_m),
+            format!(
+                "{} ({:.2e} R)",
+                format_si_sig(r.max_indentation_m, "m", 4),
+                r.max_indentation_m / setup.tip.radius_m
+            ),
             flags,
         ]);
         report.image_file(

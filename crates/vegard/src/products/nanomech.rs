@@ -311,7 +311,10 @@ fn write_file_products(
         for d in drawn {
             let (key, im) = d?;
             if matches!(key, "modulus" | "adhesion" | "height") {
-                report.image_file(format!("{} ({} flagged or invalid pixels white)", im.name, im.n_invalid()), format!("{key}.png"));
+                report.image_file(
+                    format!("{} ({} flagged or invalid pixels white)", im.name, im.n_invalid()),
+                    format!("{key}.png"),
+                );
             }
             if key == "modulus" {
                 page.thumbnail = Some(format!("{from_index}/thumbnail.png"));
@@ -349,20 +352,30 @@ fn write_file_products(
     // Figures are files beside the page (linked, not embedded: a batch writes hundreds of
     // pages), drawn in parallel (each re-reads and re-analyses its curve), shown in the order
     // chosen.
-    let figures: Vec<(usize, String, Result<Vec<u8>, curve_figure::FigureError>)> = chosen
-        .into_par_iter()
-        .map(|(i, why)| {
-            let fig = curve_figure::curve_figure(run.source.as_ref(), i, &run.results[i], setup, opts.plot_axis);
-            (i, why, fig)
-        })
-        .collect();
+    // The input is opened again only when it has figures to draw.
+    let source = if chosen.is_empty() { None } else { Some(run.open_source()) };
+    let figures: Vec<(usize, String, Result<Vec<u8>, curve_figure::FigureError>)> = match &source {
+        Some(Ok(src)) => chosen
+            .into_par_iter()
+            .map(|(i, why)| {
+                let fig = curve_figure::curve_figure(src.as_ref(), i, &run.results[i], setup, opts.plot_axis);
+                (i, why, fig)
+            })
+            .collect(),
+        Some(Err(e)) => {
+            page.warnings.push(format!("{}: no curve figures: cannot open the file again: {e}", run.path.display()));
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     for (i, why, fig) in figures {
         let r = &run.results[i];
         match fig {
             Ok(png) => {
                 let file = format!("curve_{}.png", r.index);
                 out.write(&format!("{dir}/{file}"), &png)?;
-                let caption = if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
+                let caption =
+                    if why.is_empty() { format!("Curve {}", r.index) } else { format!("Curve {}: {why}", r.index) };
                 report.image_file(caption.clone(), file.clone());
                 if page.figures.len() < 2 {
                     page.figures.push((caption, format!("{from_index}/{file}")));
@@ -395,7 +408,11 @@ fn summary_rows(sum: &Summary) -> Vec<Vec<String>> {
         if sum.n_valid > 1 {
             rows.push(vec![
                 "mean ± std modulus".into(),
-                format!("{} ± {}", format_si_sig(sum.modulus_mean_pa, "Pa", 4), format_si_sig(sum.modulus_std_pa, "Pa", 2)),
+                format!(
+                    "{} ± {}",
+                    format_si_sig(sum.modulus_mean_pa, "Pa", 4),
+                    format_si_sig(sum.modulus_std_pa, "Pa", 2)
+                ),
             ]);
         }
         rows.push(vec!["median adhesion".into(), format_si_sig(sum.adhesion_median_n, "N", 3)]);
