@@ -13,6 +13,7 @@ Settings shared by both tools (nanite's common practice for Hertz-type models):
 """
 import argparse
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -151,10 +152,23 @@ def main():
                 e_nan.append(nanite_fit(fd))
     t_nan = (time.perf_counter() - t0) / reps
     n = len(e_nan)
-    # One vegard run over the file list repeated `reps` times (process start amortised, as
-    # nanite's loop runs in one interpreter); the first repetition's moduli are compared.
-    t_veg, recs = run_vegard(args.vegard, real * reps, common, os.path.join(tmp, "real.json"))
+    # One vegard run over `reps` copies of the files (process start amortised, as nanite's
+    # loop runs in one interpreter; vegard reads each distinct path once, so the copies live
+    # in their own folders). vegard lists inputs in path order: match records by file name
+    # and curve index to nanite's order.
+    copies = []
+    for k in range(reps):
+        d = os.path.join(tmp, "real", f"rep{k:02d}")
+        os.makedirs(d, exist_ok=True)
+        for p in real:
+            q = os.path.join(d, os.path.basename(p))
+            shutil.copyfile(p, q)
+            copies.append(q)
+    t_veg, recs = run_vegard(args.vegard, copies, common, os.path.join(tmp, "real.json"))
     t_veg /= reps
+    first = {(os.path.basename(r["file"]), r["index"]): r for r in recs if os.sep + "rep00" + os.sep in r["file"]}
+    order = [(os.path.basename(p), fd_i) for p in real for fd_i in range(len(nanite.load_group(p)))]
+    recs = [first[key] for key in order]
     e_veg = [r["modulus_pa"] if r["modulus_pa"] is not None else np.nan for r in recs[:n]]
     report(f"real JPK files ({len(real)} files, each read and fitted {reps} times)", n, t_nan, t_veg, e_nan, e_veg)
     for i, (a, b) in enumerate(zip(e_nan, e_veg)):

@@ -15,13 +15,14 @@ pub struct Args {
     /// Pixels per side of the synthetic force volume.
     #[arg(long, default_value_t = 48)]
     pixels: usize,
-    /// Replace the products of an earlier demo run in --out.
+    /// Write into --out even if it holds other files (an earlier demo run there is replaced
+    /// without it).
     #[arg(long)]
     force: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let out = OutputDir::prepare(&args.out, args.force)?;
+    let out = OutputDir::prepare_rerun(&args.out, args.force, "demo")?;
     eprintln!("demo: analysing the embedded JPK curve and a {0}×{0} synthetic QNM map…", args.pixels.max(4));
     let outcome = run_demo(out, args.pixels)?;
     for line in &outcome.lines {

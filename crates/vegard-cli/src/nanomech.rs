@@ -174,9 +174,9 @@ fn overrides(a: &Args) -> serde_json::Map<String, serde_json::Value> {
     set("segment", a.segment.as_ref().map(|v| json!(v)));
     set("window", a.window.map(|v| json!(v)));
     set("contact_point", a.contact_point.as_ref().map(|v| json!(v)));
-    set("correct_tilt", a.tilt.then(|| json!(true)));
-    set("correct_tip_offset", a.no_tip_offset.then(|| json!(false)));
-    set("fix_baseline", a.fix_baseline.then(|| json!(true)));
+    set("correct_tilt", a.tilt.then_some(json!(true)));
+    set("correct_tip_offset", a.no_tip_offset.then_some(json!(false)));
+    set("fix_baseline", a.fix_baseline.then_some(json!(true)));
     set("crop_factor", a.crop_factor.map(|v| json!(v)));
     set("weight_cp_m", a.weight_cp.map(|v| json!(v)));
     set("film_thickness_m", a.film_thickness.map(|v| json!(v)));

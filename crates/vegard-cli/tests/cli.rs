@@ -170,6 +170,8 @@ fn every_model_key_runs() {
 fn demo_writes_a_report() {
     let d = tmpdir("demo");
     run_ok(vegard().args(["demo", "--pixels", "16", "--out"]).arg(&d));
+    // The README's command run twice replaces the first demo (its own folder).
+    run_ok(vegard().args(["demo", "--pixels", "16", "--out"]).arg(&d));
     let html = std::fs::read_to_string(d.join("report.html")).unwrap();
     assert!(html.matches("data:image/png;base64,").count() >= 4, "report lacks figures");
     assert!(html.contains("233.1") || html.contains("233100"), "JPK reference missing");

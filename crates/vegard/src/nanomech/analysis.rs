@@ -256,7 +256,8 @@ fn quality_flags(setup: &Setup, r: &mut CurveResult) {
     if r.deformation_m < 0.0 {
         r.flags.push(Flag::NegativeDeformation);
     }
-    if !(r.max_indentation_m > 0.0) {
+    // (Written so that a NaN indentation counts as none.)
+    if r.max_indentation_m.is_nan() || r.max_indentation_m <= 0.0 {
         r.flags.push(Flag::NegativeIndentation);
     }
     let params: Vec<f64> = std::iter::once(r.modulus_pa).chain(r.extra_params.iter().map(|p| p.1)).collect();

@@ -101,6 +101,16 @@ impl OutputDir {
         Ok(OutputDir { root: root.to_path_buf(), written: Mutex::new(Vec::new()) })
     }
 
+    /// [`OutputDir::prepare`], replacing without `--force` an earlier run of the same
+    /// `analysis` (the demo re-run into its own folder).
+    pub fn prepare_rerun(root: &Path, force: bool, analysis: &str) -> Result<OutputDir, OutputError> {
+        let same = std::fs::read(root.join(MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+            .is_some_and(|m| m.analysis == analysis);
+        OutputDir::prepare(root, force || same)
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -250,10 +260,14 @@ pub fn unique_names(paths: &[PathBuf]) -> Vec<String> {
     // Deepen the names of colliding inputs until they are unique (or their paths run out).
     loop {
         let names: Vec<String> = (0..paths.len()).map(|i| name(i, depth[i])).collect();
+        let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for n in &names {
+            *counts.entry(n.as_str()).or_default() += 1;
+        }
         let mut changed = false;
-        for i in 0..paths.len() {
-            if names.iter().filter(|n| **n == names[i]).count() > 1 && depth[i] < parts[i].len() {
-                depth[i] += 1;
+        for (i, d) in depth.iter_mut().enumerate() {
+            if counts[names[i].as_str()] > 1 && *d < parts[i].len() {
+                *d += 1;
                 changed = true;
             }
         }
@@ -262,14 +276,16 @@ pub fn unique_names(paths: &[PathBuf]) -> Vec<String> {
         }
     }
     let mut out: Vec<String> = Vec::with_capacity(paths.len());
-    for i in 0..paths.len() {
-        let base = name(i, depth[i]);
+    let mut taken = std::collections::HashSet::new();
+    for (i, &d) in depth.iter().enumerate() {
+        let base = name(i, d);
         let mut candidate = base.clone();
         let mut k = 2;
-        while out.contains(&candidate) {
+        while taken.contains(&candidate) {
             candidate = format!("{base}-{k}");
             k += 1;
         }
+        taken.insert(candidate.clone());
         out.push(candidate);
     }
     out
