@@ -35,17 +35,18 @@ impl Maps {
     }
 }
 
-/// Arrange per-curve results on the grid (`model_name` titles the modulus map). Every map
+/// Arrange per-curve results on the grid (`model_key` names the model in the modulus map's
+/// title, "Modulus (dmt)"). Every map
 /// masks the flagged curves; the height map is levelled by a least-squares plane through its
 /// valid pixels (Gwyddion's "plane level"), as a topography image would be.
-pub fn maps(results: &[CurveResult], grid: &GridShape, model_name: &str) -> Maps {
+pub fn maps(results: &[CurveResult], grid: &GridShape, model_key: &str) -> Maps {
     let mk = |name: &str, unit: &str| {
         let mut im = Image::new(name, unit, grid.nx, grid.ny);
         im.size_m = grid.size_m;
         im
     };
     let mut m = Maps {
-        modulus: mk(&format!("{model_name} modulus"), "Pa"),
+        modulus: mk(&format!("Modulus ({model_key})"), "Pa"),
         adhesion: mk("Adhesion", "N"),
         deformation: mk("Deformation", "m"),
         dissipation: mk("Dissipation", "J"),

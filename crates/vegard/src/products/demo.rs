@@ -160,7 +160,7 @@ pub fn run_demo(out: OutputDir, pixels: usize) -> Result<DemoOutcome, DemoError>
     write_products(&out, "sei-qnm/", &batch, &setup, &opts, &|_, _| {})?;
     let run = &batch.runs[0];
     let g = run.grid.ok_or_else(|| DemoError::Other("synthetic volume has no grid".into()))?;
-    let m = maps::maps(&run.results, &g, "DMT");
+    let m = maps::maps(&run.results, &g, "dmt");
     let style = |t: &str, q: &str| MapStyle { title: Some(t.into()), quantity: Some(q.into()), ..Default::default() };
     let png = |im: &Image, t: &str, q: &str| {
         crate::render::map_png(im, &style(t, q)).map_err(|e| DemoError::Other(e.to_string()))

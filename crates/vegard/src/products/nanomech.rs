@@ -252,19 +252,22 @@ fn write_file_products(
     let dir = format!("{prefix}files/{name}");
     let from_index = format!("files/{name}");
     let spec = setup.model.spec();
-    let key_upper = spec.key.to_uppercase();
     let sum = run.summary();
     let mut page = FilePage { thumbnail: None, figures: Vec::new(), warnings: Vec::new() };
     let mut report = Report::new(format!("{} — {}", run.path.display(), spec.name));
     report.paragraph(format!(
         "vegard {} analysed {} ({}) with the {} model ({}). Flagged curves keep their numbers in curves.csv \
-         but are white on every map and left out of every statistic. Back to the index: ../../report.html.",
+         but are white on every map and left out of every statistic.",
         crate::VERSION,
         format_count(run.results.len(), "curve", "curves"),
         run.format,
         spec.name,
         spec.formula
     ));
+    report.rich_table(
+        &["back to"],
+        vec![vec![Cell::Link { text: "the index of this run".into(), href: "../../report.html".into() }]],
+    );
     report.section("Settings used");
     report.key_values(&setup.describe());
     report.section("Summary");
@@ -283,7 +286,7 @@ fn write_file_products(
     let grid = run.grid.filter(|g| g.nx * g.ny > 1 && run.results.len() > 1);
     if let Some(g) = grid {
         report.section("Maps");
-        let maps = maps::maps(&run.results, &g, &key_upper);
+        let maps = maps::maps(&run.results, &g, spec.key);
         // The maps are drawn in parallel (a large force volume's maps are the slow part of
         // its products), then added to the page in their fixed order.
         let drawn: Vec<Result<(&str, &crate::data::Image), ProductError>> = maps
@@ -291,7 +294,7 @@ fn write_file_products(
             .into_par_iter()
             .map(|(key, im)| {
                 let quantity = match key {
-                    "modulus" => format!("{key_upper} modulus"),
+                    "modulus" => "Young's modulus".to_string(),
                     "r2" => "R²".to_string(),
                     "height" => "Height at contact".to_string(),
                     _ => im.name.clone(),
@@ -330,7 +333,7 @@ fn write_file_products(
     let moduli: Vec<f64> = run.results.iter().filter(|r| r.is_valid()).map(|r| r.modulus_pa).collect();
     if moduli.len() >= 10 {
         let mut h =
-            HistogramPlot::new(format!("Modulus histogram — {name}"), format!("{key_upper} modulus"), "Pa", moduli);
+            HistogramPlot::new(format!("Modulus histogram ({}) — {name}", spec.key), "Young's modulus", "Pa", moduli);
         let range = h.values.iter().copied().fold(f64::NEG_INFINITY, f64::max)
             - h.values.iter().copied().fold(f64::INFINITY, f64::min);
         // Wolff & Hausen 2023 bin stiffness in 20 MPa steps; use that when it gives a readable histogram.
