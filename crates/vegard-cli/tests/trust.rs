@@ -65,9 +65,11 @@ fn failed_fits_are_flagged_by_default() {
         assert_eq!(s["n_valid"], 0, "{rel}: {s}");
         assert_eq!(s["flag_counts"][flag].as_u64(), Some(curves.len() as u64), "{rel}: {s}");
         assert!(s["modulus_median_pa"].is_null(), "{rel}: a flagged modulus entered the summary: {s}");
-        // The summary line counts by reason; no valid curve at all is its own exit status.
+        // The summary line counts by reason; no valid curve at all is said plainly (the run
+        // itself succeeded: exit 0).
         assert!(err.contains(&format!("{flag} ")), "{rel}: {err}");
-        assert_eq!(code, Some(5), "{rel}: {err}");
+        assert!(err.contains("no curve gave a valid modulus"), "{rel}: {err}");
+        assert_eq!(code, Some(0), "{rel}: {err}");
     }
 }
 
@@ -108,8 +110,8 @@ fn no_silent_defaults_and_unit_traps() {
         let out = vegard().args(["nanomech", "--quiet"]).args(args).arg(spot3()).output().unwrap();
         let err = stderr(&out);
         if expect.is_empty() {
-            // Accepted (the 20 nm paraboloid on this soft cell is flagged: exit 5, not 1).
-            assert!(matches!(out.status.code(), Some(0 | 5)), "{args:?}: {err}");
+            // Accepted (the 20 nm paraboloid on this soft cell is flagged, but the run succeeds).
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
             continue;
         }
         assert_eq!(out.status.code(), Some(1), "{args:?} must be refused: {err}");
@@ -120,7 +122,7 @@ fn no_silent_defaults_and_unit_traps() {
     // The settings actually used are printed and recorded, resolved.
     let (code, err, v) =
         nanomech_json(&spot3(), &["--model", "dmt", "--tip-radius", "20nm", "--poisson", "0.3"], "used");
-    assert!(matches!(code, Some(0 | 5)), "{err}");
+    assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("settings: model dmt; tip radius R 20 nm; sample Poisson ratio ν 0.3"), "{err}");
     let p = &v["provenance"]["parameters"];
     assert_eq!(p["segment"], "retract");
