@@ -31,32 +31,15 @@ pub enum PreprocessError {
     CurveTooShort { needed: usize, found: usize },
     #[error("{channel} sample {index} is NaN or infinite")]
     NonFinite { channel: &'static str, index: usize },
-    #[error("the force is constant over the approach: there is no contact to find")]
-    ConstantForce,
     #[error("tip position ({other} samples) is shorter than the force ({force} samples)")]
     LengthMismatch { force: usize, other: usize },
     #[error("contact-point fit {method} failed: {reason}")]
     FitFailed { method: &'static str, reason: String },
-    #[error("contact-point method {method} gave index {index}, outside the {len} samples")]
-    ContactPointOutOfRange { method: &'static str, index: i64, len: usize },
+    /// The contact point a step needs could not be found (its own message).
+    #[error(transparent)]
+    ContactPoint(#[from] ContactPointError),
     #[error("{0}")]
     Unsupported(String),
-}
-
-impl From<ContactPointError> for PreprocessError {
-    /// The variant of the same name (same message).
-    fn from(e: ContactPointError) -> Self {
-        match e {
-            ContactPointError::CurveTooShort { needed, found } => PreprocessError::CurveTooShort { needed, found },
-            ContactPointError::NonFinite { channel, index } => PreprocessError::NonFinite { channel, index },
-            ContactPointError::ConstantForce => PreprocessError::ConstantForce,
-            ContactPointError::LengthMismatch { force, other } => PreprocessError::LengthMismatch { force, other },
-            ContactPointError::FitFailed { method, reason } => PreprocessError::FitFailed { method, reason },
-            ContactPointError::OutOfRange { method, index, len } => {
-                PreprocessError::ContactPointOutOfRange { method, index, len }
-            }
-        }
-    }
 }
 
 /// Name of the tip-position channel vegard computes (a file's own tip position keeps its name).

@@ -1,8 +1,7 @@
 //! The error of every contact-point method.
 
-/// What stops a contact-point estimate. Preprocessing steps that need a contact point report it
-/// as the `PreprocessError` variant of the same name (`ContactPointOutOfRange` for
-/// [`ContactPointError::OutOfRange`]), with the same message.
+/// What stops a contact-point estimate. Preprocessing steps that need a contact point pass it
+/// on whole (`PreprocessError::ContactPoint`, same message).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ContactPointError {
     #[error("curve too short: needs at least {needed} samples in the loading part, found {found}")]
