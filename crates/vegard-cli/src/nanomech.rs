@@ -5,8 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use vegard::batch::inputs;
-use vegard::batch::nanomech::{self as job, InputFailure, Outcome};
+use vegard::batch::nanomech::{self as job, Outcome};
 use vegard::nanomech::{NanomechSettings, Setup};
 use vegard::products::nanomech::{ProductOptions, write_json, write_products};
 use vegard::products::{OutputDir, PlotAxis, PlotCurves};
@@ -241,14 +240,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if args.json.is_none() && out.is_none() {
         eprintln!("note: neither --json nor --out given: printing a summary only");
     }
-    let expanded = inputs::expand(&args.files);
     let command = Some(std::env::args().collect::<Vec<_>>().join(" "));
     let progress = bar(args.quiet, "nanomech [{bar:40}] {pos}/{len} curves ({per_sec}, ETA {eta})");
     let started = std::time::Instant::now();
-    let mut batch = job::run(&expanded.files, &setup, command, &Bar(progress.clone()));
+    let batch = job::run_inputs(&args.files, &setup, command, &Bar(progress.clone()));
     progress.finish_and_clear();
     let analysed_s = started.elapsed().as_secs_f64();
-    batch.failures.extend(expanded.problems.into_iter().map(|p| InputFailure { file: p.input, error: p.message }));
     eprintln!("settings: {}", setup.describe_line());
     // One line per input for a handful; beyond, the per-input summaries are in the products.
     const PER_INPUT_LINES: usize = 20;

@@ -16,9 +16,14 @@ use crate::io::{self, CurveSource};
 use crate::nanomech::{CurveResult, Setup, Summary, analyse_curve};
 use crate::provenance::{InputRecord, Provenance};
 
-/// One input that was analysed.
+/// One input that was analysed (or one block of its curves, see [`run_block`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InputRun {
     pub path: PathBuf,
+    /// Index of the first curve of `results` in the file: 0, unless this is a later block
+    /// of a volume analysed in blocks ([`run_block`]).
+    #[serde(default)]
+    pub first_curve: usize,
     /// Format recipe key that read it.
     pub format: String,
     pub grid: Option<GridShape>,
@@ -45,11 +50,18 @@ pub struct InputFailure {
     pub error: String,
 }
 
-/// Everything a batch gave, in input order.
+/// Everything a batch gave, in input order. Serialisable (NaN kept), so that parts made
+/// in other processes (Python pickling, Dask workers) come back unchanged and can be
+/// [merged](BatchRun::merge).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BatchRun {
     pub runs: Vec<InputRun>,
     pub failures: Vec<InputFailure>,
     pub provenance: Provenance,
+    /// The run was stopped before the end ([`Progress::cancelled`]); the results hold the
+    /// curves done so far.
+    #[serde(default)]
+    pub cancelled: bool,
 }
 
 impl BatchRun {
@@ -59,6 +71,37 @@ impl BatchRun {
     }
     pub fn n_valid(&self) -> usize {
         self.runs.iter().flat_map(|r| &r.results).filter(|c| c.is_valid()).count()
+    }
+
+    /// Join batches run separately (one per file, or one per block of a volume) into the
+    /// batch one call over all of them gives: runs and error rows in the order of `parts`;
+    /// a block that continues the previous run of the same file ([`run_block`]) is
+    /// appended to it. The provenance is the first part's, with every input once.
+    /// `None` when `parts` is empty.
+    pub fn merge(parts: Vec<BatchRun>) -> Option<BatchRun> {
+        let mut parts = parts.into_iter();
+        let mut merged = parts.next()?;
+        for part in parts {
+            merged.cancelled |= part.cancelled;
+            merged.failures.extend(part.failures);
+            for run in part.runs {
+                match merged.runs.last_mut() {
+                    Some(last) if last.continues_with(&run) => {
+                        last.results.extend(run.results);
+                    }
+                    _ => merged.runs.push(run),
+                }
+            }
+        }
+        merged.provenance.inputs = merged.runs.iter().map(|r| r.input.clone()).collect();
+        Some(merged)
+    }
+}
+
+impl InputRun {
+    /// Is `next` the block of curves that follows this run in the same file?
+    fn continues_with(&self, next: &InputRun) -> bool {
+        next.first_curve > 0 && next.path == self.path && next.first_curve == self.first_curve + self.results.len()
     }
 }
 
@@ -72,12 +115,29 @@ pub fn analyse_source(
     setup: &Setup,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Vec<CurveResult> {
+    analyse_range(source, 0..source.n_curves(), file, setup, progress, &|| false)
+}
+
+/// [`analyse_source`] over the curves `range` (clipped to the source), stopping between
+/// blocks of curves once `cancelled()` says so (the results then hold the curves done).
+pub fn analyse_range(
+    source: &dyn CurveSource,
+    range: std::ops::Range<usize>,
+    file: &str,
+    setup: &Setup,
+    progress: &(dyn Fn(usize) + Sync),
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Vec<CurveResult> {
     const BLOCK: usize = 512;
-    let n = source.n_curves();
-    let mut out = Vec::with_capacity(n);
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
-        let block: Vec<CurveResult> = (start..end)
+    let end = range.end.min(source.n_curves());
+    let start = range.start.min(end);
+    let mut out = Vec::with_capacity(end - start);
+    for block_start in (start..end).step_by(BLOCK) {
+        if cancelled() {
+            break;
+        }
+        let block_end = (block_start + BLOCK).min(end);
+        let block: Vec<CurveResult> = (block_start..block_end)
             .into_par_iter()
             .map(|i| match source.curve(i) {
                 Ok(c) => analyse_curve(c, file, setup, false).0,
@@ -107,6 +167,10 @@ pub trait Progress: Sync {
     fn add_total(&self, n: usize);
     /// `n` more curves are done.
     fn advance(&self, n: usize);
+    /// Should the run stop (Ctrl-C in Python)? Asked between blocks of curves.
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// No progress reporting.
@@ -120,26 +184,84 @@ impl Progress for Silent {
 /// parallel too); an input that cannot be opened is an error row. `command` is the
 /// command line for the provenance, if any.
 pub fn run(paths: &[PathBuf], setup: &Setup, command: Option<String>, progress: &dyn Progress) -> BatchRun {
+    let analysed: Vec<Result<InputRun, InputFailure>> =
+        paths.par_iter().map(|path| analyse_input(path, None, setup, progress)).collect();
+    collect(analysed, setup, command, progress)
+}
+
+/// [`run`] on what the user named: files, folders and glob patterns ([`super::inputs::expand`]);
+/// a name that gives no readable file is an error row, like a file that cannot be read.
+/// The command line and the Python package both start here.
+pub fn run_inputs(inputs: &[PathBuf], setup: &Setup, command: Option<String>, progress: &dyn Progress) -> BatchRun {
+    let expanded = super::inputs::expand(inputs);
+    let mut batch = run(&expanded.files, setup, command, progress);
+    batch.failures.extend(expanded.problems.into_iter().map(|p| InputFailure { file: p.input, error: p.message }));
+    batch
+}
+
+/// The job on one block of curves of one file: curves `range` (clipped to the file), as a
+/// batch of one run that [`BatchRun::merge`] joins with the file's other blocks. Only the
+/// block that starts at curve 0 hashes the file (a volume is read once for the provenance,
+/// not once per block); the others leave the hash empty.
+pub fn run_block(
+    path: &Path,
+    range: std::ops::Range<usize>,
+    setup: &Setup,
+    command: Option<String>,
+    progress: &dyn Progress,
+) -> BatchRun {
+    let analysed = analyse_input(path, Some(range), setup, progress);
+    collect(vec![analysed], setup, command, progress)
+}
+
+/// The number of curves in a force-curve file (to plan blocks), or its error message.
+pub fn count_curves(path: &Path) -> Result<usize, String> {
+    open(path).map(|(_, source)| source.n_curves())
+}
+
+/// Open, analyse (all curves, or `range`) and hash one input.
+fn analyse_input(
+    path: &Path,
+    range: Option<std::ops::Range<usize>>,
+    setup: &Setup,
+    progress: &dyn Progress,
+) -> Result<InputRun, InputFailure> {
+    let file = path.display().to_string();
+    if progress.cancelled() {
+        return Err(InputFailure { file: file.clone(), error: format!("{file}: not analysed (cancelled)") });
+    }
+    let (format, source) = open(path).map_err(|error| InputFailure { file: file.clone(), error })?;
+    let n = source.n_curves();
+    let range = range.unwrap_or(0..n);
+    let first_curve = range.start.min(n);
+    progress.add_total(range.end.min(n).saturating_sub(first_curve));
+    let hash = first_curve == 0;
+    let (results, hashed) = rayon::join(
+        || {
+            analyse_range(source.as_ref(), range, &file, setup, &|d| progress.advance(d), &|| progress.cancelled())
+        },
+        || if hash { crate::provenance::hash_file(path).map(Some) } else { Ok(None) },
+    );
+    let (sha256, bytes) = match hashed {
+        Ok(Some(h)) => h,
+        Ok(None) => (String::new(), 0),
+        Err(e) => return Err(InputFailure { file: file.clone(), error: format!("{file}: cannot hash: {e}") }),
+    };
+    let grid = source.info().grid;
+    let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
+    Ok(InputRun { path: path.to_path_buf(), first_curve, format, grid, results, input })
+}
+
+/// The batch from its analysed inputs, in order.
+fn collect(
+    analysed: Vec<Result<InputRun, InputFailure>>,
+    setup: &Setup,
+    command: Option<String>,
+    progress: &dyn Progress,
+) -> BatchRun {
     let settings = serde_json::to_value(&setup.settings).unwrap_or(serde_json::Value::Null);
     let mut provenance = Provenance::new("nanomech", settings);
     provenance.command = command;
-    let analysed: Vec<Result<InputRun, InputFailure>> = paths
-        .par_iter()
-        .map(|path| {
-            let file = path.display().to_string();
-            let (format, source) = open(path).map_err(|error| InputFailure { file: file.clone(), error })?;
-            progress.add_total(source.n_curves());
-            let (results, hashed) = rayon::join(
-                || analyse_source(source.as_ref(), &file, setup, &|d| progress.advance(d)),
-                || crate::provenance::hash_file(path),
-            );
-            let (sha256, bytes) =
-                hashed.map_err(|e| InputFailure { file: file.clone(), error: format!("{file}: cannot hash: {e}") })?;
-            let grid = source.info().grid;
-            let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
-            Ok(InputRun { path: path.clone(), format, grid, results, input })
-        })
-        .collect();
     let mut runs = Vec::new();
     let mut failures = Vec::new();
     for a in analysed {
@@ -151,7 +273,7 @@ pub fn run(paths: &[PathBuf], setup: &Setup, command: Option<String>, progress: 
             Err(f) => failures.push(f),
         }
     }
-    BatchRun { runs, failures, provenance }
+    BatchRun { runs, failures, provenance, cancelled: progress.cancelled() }
 }
 
 /// How a batch ended, for scripts (the CLI's exit status; documented in `--help`).

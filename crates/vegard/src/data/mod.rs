@@ -12,7 +12,7 @@ mod curvemap;
 pub mod esm;
 mod image;
 mod metadata;
-mod nan_json;
+pub(crate) mod nan_json;
 
 pub use curve::{Calibration, Channel, ChannelKind, ForceCurve, GridIndex, Segment, SegmentKind};
 pub use curvemap::{CurveMap, GridShape};

@@ -32,3 +32,23 @@ pub(crate) mod nullable_opt {
         Ok(v.map(|v| v.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect()))
     }
 }
+
+/// Reading back a single f64 written as a number or `null` (NaN); serde_json writes a
+/// non-finite f64 as `null` already, so only the reading side is needed. For records that
+/// travel between processes (Python pickling, Dask workers) and must come back unchanged.
+pub(crate) fn number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v: Option<f64> = serde::Deserialize::deserialize(d)?;
+    Ok(v.unwrap_or(f64::NAN))
+}
+
+/// [`number`] for a pair.
+pub(crate) fn pair<'de, D: serde::Deserializer<'de>>(d: D) -> Result<[f64; 2], D::Error> {
+    let v: [Option<f64>; 2] = serde::Deserialize::deserialize(d)?;
+    Ok(v.map(|x| x.unwrap_or(f64::NAN)))
+}
+
+/// [`number`] for named numbers.
+pub(crate) fn named<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+    let v: Vec<(String, Option<f64>)> = serde::Deserialize::deserialize(d)?;
+    Ok(v.into_iter().map(|(k, x)| (k, x.unwrap_or(f64::NAN))).collect())
+}

@@ -30,9 +30,12 @@ pub struct CurveResult {
     pub grid_x: Option<usize>,
     pub grid_y: Option<usize>,
     pub model: String,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub modulus_pa: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub modulus_stderr_pa: f64,
     /// Fitted contact point on the (possibly offset-corrected) tip-position axis, m.
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub contact_point_m: f64,
     /// Index of the contact point in the fitted segment (from the contact-point method).
     pub contact_point_index: Option<usize>,
@@ -40,20 +43,31 @@ pub struct CurveResult {
     /// where there is none) where the tip touches the surface, z = x_c + tip offset − F/k.
     /// It does not depend on the tip-offset correction; across a map it is the topography
     /// (before levelling), higher where the sample is higher.
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub contact_height_m: f64,
     /// Largest indentation in the fit window, x_c − min x, m.
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub max_indentation_m: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub baseline_n: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub r2: f64,
     /// Other fitted parameters (e.g. JKR work of adhesion) by key.
+    #[serde(deserialize_with = "crate::data::nan_json::named")]
     pub extra_params: Vec<(String, f64)>,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub adhesion_n: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub peak_force_n: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub deformation_m: f64,
+    #[serde(deserialize_with = "crate::data::nan_json::number")]
     pub dissipation_j: f64,
     /// Tip-position range of the fitted points, m.
+    #[serde(deserialize_with = "crate::data::nan_json::pair")]
     pub fit_range_m: [f64; 2],
     /// Force window of the fit, N (absolute, baseline-corrected).
+    #[serde(deserialize_with = "crate::data::nan_json::pair")]
     pub fit_force_range_n: [f64; 2],
     pub n_fit_points: usize,
     pub spring_constant_n_per_m: Option<f64>,

@@ -172,6 +172,86 @@ impl NanomechSettings {
     }
 }
 
+/// Every settings key with what it means, for references (`vegard.nanomech.settings_reference()`
+/// in Python, docs). A test holds it equal to the fields of [`NanomechSettings`].
+pub const KEYS: [(&str, &str); 21] = [
+    ("model", "contact model key (required; `vegard models`)"),
+    ("tip_radius_m", "tip radius R, m (spheres, paraboloids, DMT, JKR, films; punch radius for flat-punch)"),
+    ("half_angle_deg", "half-opening angle of cones, face angle of pyramids, degrees"),
+    ("poisson", "Poisson's ratio of the sample (required)"),
+    ("tip_modulus_pa", "Young's modulus of the tip, Pa (absent: rigid tip)"),
+    ("tip_poisson", "Poisson's ratio of the tip (required with tip_modulus_pa)"),
+    ("segment", "segment to fit: approach or retract (absent: the model's)"),
+    ("window", "fit window as fractions of the force range [a, b] (absent: the model's)"),
+    ("contact_point", "contact-point method key"),
+    ("correct_tilt", "remove a linear baseline tilt before the contact point"),
+    ("correct_tip_offset", "shift the tip position to put the contact point at 0"),
+    ("fix_baseline", "hold the baseline force at 0 instead of fitting it"),
+    ("crop_factor", "fit only the last factor × (N − contact index) approach points (absent: no crop)"),
+    ("weight_cp_m", "down-weight residuals within this distance of the contact point, m"),
+    ("film_thickness_m", "film thickness h for the Dimitriadis thin-film models, m"),
+    ("spring_constant_n_per_m", "override the file's spring constant, N/m"),
+    ("sensitivity_m_per_v", "override the file's deflection sensitivity (InvOLS), m/V"),
+    ("min_fit_points", "fewer fit points than this flags too_few_points"),
+    ("min_r2", "R² below this flags poor_fit"),
+    ("min_contact_snr", "peak force below this many baseline-noise σ flags no_contact"),
+    ("max_indentation_ratio", "indentation above this × the model's validity length flags beyond_validity"),
+];
+
+/// Short names for the settings whose keys carry a unit (`tip_radius` for `tip_radius_m`):
+/// the command line's flag names, and what Python users write. A short name takes a number
+/// in the key's SI unit or a string with its unit (`"10um"`, `"20deg"`, `"40mN/m"`).
+/// (short name, settings key, unit the string is parsed in).
+pub const SHORT_NAMES: [(&str, &str, &str); 7] = [
+    ("tip_radius", "tip_radius_m", "m"),
+    ("half_angle", "half_angle_deg", "deg"),
+    ("tip_modulus", "tip_modulus_pa", "Pa"),
+    ("weight_cp", "weight_cp_m", "m"),
+    ("film_thickness", "film_thickness_m", "m"),
+    ("spring_constant", "spring_constant_n_per_m", "N/m"),
+    ("sensitivity", "sensitivity_m_per_v", "m/V"),
+];
+
+/// A quantity given as text with its unit, in the unit of `key`.
+fn parse_with_unit(name: &str, text: &str, unit: &str) -> Result<f64, SettingsError> {
+    let parsed = if unit == "deg" {
+        crate::units::parse_angle(text).map(f64::to_degrees)
+    } else {
+        crate::units::parse_quantity(text, unit)
+    };
+    parsed.map_err(|e| SettingsError(format!("{name}: {e}")))
+}
+
+impl NanomechSettings {
+    /// [`NanomechSettings::from_layers`] with named overrides as people write them: every
+    /// settings key, or its short name from [`SHORT_NAMES`] (a number in SI units, or a
+    /// string with its unit). Giving a key and its short name together is an error.
+    pub fn from_named(
+        config: Option<(&str, &str)>,
+        named: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<NanomechSettings, SettingsError> {
+        let mut overrides = serde_json::Map::new();
+        for (name, value) in named {
+            let short = SHORT_NAMES.iter().find(|(s, _, _)| s == name);
+            let (key, unit) = match short {
+                Some((_, key, unit)) => (*key, Some(*unit)),
+                None => (name.as_str(), SHORT_NAMES.iter().find(|(_, k, _)| k == name).map(|(_, _, u)| *u)),
+            };
+            if overrides.contains_key(key) {
+                return err(format!("{key} given twice (as {key} and as its short name); give one"));
+            }
+            let value = match (value, unit) {
+                (serde_json::Value::String(text), Some(unit)) => {
+                    serde_json::json!(parse_with_unit(name, text, unit)?)
+                }
+                (v, _) => v.clone(),
+            };
+            overrides.insert(key.to_string(), value);
+        }
+        Self::from_layers(config, &overrides)
+    }
+}
+
 /// A plausible range for a length-like input, and the hint for a value outside it.
 struct Plausible {
     what: &'static str,
@@ -493,5 +573,64 @@ impl Setup {
     /// [`Setup::describe`] on one line.
     pub fn describe_line(&self) -> String {
         self.describe().iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("; ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn named(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn short_names_take_numbers_and_units() {
+        let a = NanomechSettings::from_named(None, &named(serde_json::json!({"tip_radius": "10um", "poisson": 0.5})))
+            .unwrap();
+        let b = NanomechSettings::from_named(None, &named(serde_json::json!({"tip_radius": 10e-6, "poisson": 0.5})))
+            .unwrap();
+        let c = NanomechSettings::from_named(None, &named(serde_json::json!({"tip_radius_m": 1e-5, "poisson": 0.5})))
+            .unwrap();
+        assert_eq!(a.tip_radius_m, Some(10e-6));
+        assert_eq!(a, b);
+        assert_eq!(b, c);
+        let angle = NanomechSettings::from_named(None, &named(serde_json::json!({"half_angle": "20deg"}))).unwrap();
+        assert!((angle.half_angle_deg.unwrap() - 20.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn keys_are_the_fields() {
+        // Every listed key is accepted...
+        for (key, _) in KEYS {
+            let v = match key {
+                "model" | "contact_point" => serde_json::json!("x"),
+                "segment" => serde_json::json!("approach"),
+                "window" => serde_json::json!([0.1, 0.9]),
+                "correct_tilt" | "correct_tip_offset" | "fix_baseline" => serde_json::json!(true),
+                "min_fit_points" => serde_json::json!(8),
+                _ => serde_json::json!(0.5),
+            };
+            let one = named(serde_json::json!({ key: v }));
+            assert!(NanomechSettings::from_layers(None, &one).is_ok(), "{key}");
+        }
+        // ...and serde's list of known fields is exactly the list.
+        let e = NanomechSettings::from_layers(None, &named(serde_json::json!({"no_such_key": 1}))).unwrap_err().0;
+        let n_fields = e.matches('`').count() / 2 - 1;
+        assert_eq!(n_fields, KEYS.len(), "{e}");
+        for (key, _) in KEYS {
+            assert!(e.contains(&format!("`{key}`")), "{key} missing from {e}");
+        }
+    }
+
+    #[test]
+    fn short_names_refuse_doubles_bad_units_and_unknown_keys() {
+        let twice = named(serde_json::json!({"tip_radius": 1e-8, "tip_radius_m": 2e-8}));
+        assert!(NanomechSettings::from_named(None, &twice).unwrap_err().0.contains("given twice"));
+        let bad = named(serde_json::json!({"tip_radius": "10 furlongs"}));
+        assert!(NanomechSettings::from_named(None, &bad).unwrap_err().0.starts_with("tip_radius:"));
+        let unknown = named(serde_json::json!({"tip_raduis": 1e-8}));
+        let e = NanomechSettings::from_named(None, &unknown).unwrap_err().0;
+        assert!(e.contains("unknown field `tip_raduis`"), "{e}");
     }
 }
