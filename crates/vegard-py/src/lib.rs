@@ -17,6 +17,7 @@ mod interrupt;
 mod models;
 mod nanomech;
 mod simulate;
+mod synthetic;
 
 #[pymodule]
 fn _vegard(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -24,6 +25,7 @@ fn _vegard(m: &Bound<'_, PyModule>) -> PyResult<()> {
     dataset::register(m)?;
     nanomech::register(m)?;
     simulate::register(m)?;
+    synthetic::register(m)?;
     models::register(m)?;
     Ok(())
 }

@@ -168,7 +168,7 @@ impl NanomechSettings {
                 .map_err(|e| SettingsError(format!("config {source}: {e}")))?;
         }
         merged.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
-        serde_json::from_value(serde_json::Value::Object(merged)).map_err(|e| SettingsError(e.to_string()))
+        serde_json::from_value(serde_json::Value::Object(merged.clone())).map_err(|e| SettingsError(name_the_key(&merged, e)))
     }
 }
 
@@ -250,6 +250,18 @@ impl NanomechSettings {
         }
         Self::from_layers(config, &overrides)
     }
+}
+
+/// serde's message for a bad value ("invalid type: sequence, expected f64") does not say
+/// which key held it: find the key whose value alone fails, and name it.
+fn name_the_key(merged: &serde_json::Map<String, serde_json::Value>, e: serde_json::Error) -> String {
+    for (k, v) in merged {
+        let one: serde_json::Map<String, serde_json::Value> = std::iter::once((k.clone(), v.clone())).collect();
+        if let Err(single) = serde_json::from_value::<NanomechSettings>(serde_json::Value::Object(one)) {
+            return format!("{k} = {v}: {single}");
+        }
+    }
+    e.to_string()
 }
 
 /// A plausible range for a length-like input, and the hint for a value outside it.
