@@ -87,3 +87,17 @@ def test_settings_reference_lists_every_key_with_defaults():
     assert ref["correct_tip_offset"]["default"] is True
     assert all(r["meaning"] for r in ref.values())
     assert math.isclose(ref["max_indentation_ratio"]["default"], 1.0)
+
+
+def test_numpy_values_are_settings_values():
+    import numpy as np
+
+    a = vegard.nanomech.check_settings(
+        model="dmt", tip_radius=np.float64(20e-9), poisson=np.float32(0.25), window=np.array([0.3, 0.9])
+    )
+    b = vegard.nanomech.check_settings(model="dmt", tip_radius=20e-9, poisson=0.25, window=[0.3, 0.9])
+    assert a == b
+    with pytest.raises(vegard.SettingsError, match="window"):
+        vegard.nanomech.check_settings(model="dmt", tip_radius=20e-9, poisson=0.3, window=np.array([0.3, np.nan]))
+    with pytest.raises(vegard.SettingsError, match="window"):
+        vegard.nanomech.check_settings(model="dmt", tip_radius=20e-9, poisson=0.3, window={"a": 1})

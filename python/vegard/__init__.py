@@ -52,7 +52,7 @@ def models() -> List[Dict[str, Any]]:
     return _json.loads(_vegard.models_json())
 
 
-from . import nanomech, simulate  # noqa: E402  (after the names they use)
+from . import nanomech, simulate, synthetic  # noqa: E402  (after the names they use)
 
 __all__ = [
     "open",
@@ -60,6 +60,7 @@ __all__ = [
     "Dataset",
     "nanomech",
     "simulate",
+    "synthetic",
     "VegardError",
     "FormatError",
     "SettingsError",

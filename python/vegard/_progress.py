@@ -21,7 +21,13 @@ def make(progress: Any, what: str) -> Tuple[Optional[Callback], Callable[[], Non
         return None, lambda: None
     if progress is True:
         try:
-            from tqdm.auto import tqdm  # type: ignore
+            import importlib.util
+
+            # tqdm.auto wants ipywidgets for notebook bars; without them the text bar.
+            if importlib.util.find_spec("ipywidgets") is not None:
+                from tqdm.auto import tqdm  # type: ignore
+            else:
+                from tqdm import tqdm  # type: ignore
         except ImportError:
             return _stderr_line(what)
         bar = tqdm(total=0, desc=what, unit="curve" if what == "nanomech" else "step")

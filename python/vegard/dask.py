@@ -136,12 +136,23 @@ def _keys(what: str, n: int) -> List[str]:
 
 
 def _gather(client: Any, futures: List[Any]) -> List[Any]:
-    """The results in submission order; on failure the other tasks are cancelled."""
+    """The results in submission order, fetched as each task finishes and then released on
+    the cluster (so a worker holds only the results not yet fetched, not all of its own
+    until the last task ends). If a task fails (or Ctrl-C), the others are cancelled."""
+    from distributed import as_completed
+
+    position = {f.key: i for i, f in enumerate(futures)}
+    out: List[Any] = [None] * len(futures)
+    fetched = set()
     try:
-        return client.gather(futures)
+        for future, result in as_completed(futures, with_results=True):
+            out[position[future.key]] = result
+            fetched.add(future.key)
+            future.release()
     except BaseException:
-        client.cancel(futures)
+        client.cancel([f for f in futures if f.key not in fetched])
         raise
+    return out
 
 
 # -- tasks (module level: workers import them by name) --------------------------------------

@@ -248,16 +248,14 @@ impl Dataset {
                 let grid = info
                     .grid
                     .map(|g| {
-                        let size = g
-                            .size_m
-                            .map(|(x, y)| format!(" over {} × {}", fmt_len(x), fmt_len(y)))
-                            .unwrap_or_default();
+                        let size =
+                            g.size_m.map(|(x, y)| format!(" over {} × {}", fmt_len(x), fmt_len(y))).unwrap_or_default();
                         format!(" on a {} × {} grid{size}", g.nx, g.ny)
                     })
                     .unwrap_or_default();
-                let channels: Vec<String> =
-                    info.channels.iter().map(|(k, u)| format!("{} [{}]", k.key(), u)).collect();
-                let k = info.calibration.spring_constant_n_per_m.map(|k| format!(", k = {k:.4} N/m")).unwrap_or_default();
+                let channels: Vec<String> = info.channels.iter().map(|(k, u)| format!("{} [{}]", k.key(), u)).collect();
+                let k =
+                    info.calibration.spring_constant_n_per_m.map(|k| format!(", k = {k:.4} N/m")).unwrap_or_default();
                 format!(
                     "<vegard.Dataset {} ({}): {} force curve{}{grid}; segments {}; channels {}{k}>",
                     self.path.display(),

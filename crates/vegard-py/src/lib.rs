@@ -4,13 +4,14 @@
 //! Python half turns into dicts). Nothing is computed here that the CLI does not compute
 //! through the same library call.
 //!
-//! One file per concern: [`errors`] (exceptions, panics), [`interrupt`] (GIL release,
+//! One file per concern: [`convert`] (Python values → settings), [`errors`] (exceptions, panics), [`interrupt`] (GIL release,
 //! progress, Ctrl-C), [`dataset`] (`vegard.open`), [`nanomech`] (analysis and its
 //! products), [`simulate`] (virtual ESM experiments), [`models`] (the contact-model
 //! registry).
 
 use pyo3::prelude::*;
 
+mod convert;
 mod dataset;
 mod errors;
 mod interrupt;

@@ -8,53 +8,16 @@ use std::path::PathBuf;
 
 use numpy::PyArray1;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict};
 use vegard::batch::nanomech::{self as job, BatchRun, Outcome};
 use vegard::nanomech::{NanomechSettings, Setup, maps};
 use vegard::products::nanomech::{ProductOptions, batch_summary, json_bytes, json_record};
 use vegard::products::{OutputDir, PlotAxis, PlotCurves};
 
+use crate::convert::to_json;
 use crate::dataset::image_dict;
 use crate::errors::{self, guard};
 use crate::interrupt;
-
-/// A Python value as JSON for the settings layer: numbers, strings, booleans, lists of
-/// those; `None` means "not given". Anything else names the key and what was expected.
-fn to_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Option<serde_json::Value>> {
-    if v.is_none() {
-        return Ok(None);
-    }
-    if v.is_instance_of::<PyBool>() {
-        return Ok(Some(serde_json::Value::Bool(v.extract()?)));
-    }
-    if v.is_instance_of::<PyInt>() {
-        let i: i64 = v.extract().map_err(|_| errors::settings(format!("{key}: integer out of range")))?;
-        return Ok(Some(serde_json::json!(i)));
-    }
-    if v.is_instance_of::<PyFloat>() || v.hasattr("__float__")? && !v.is_instance_of::<PyString>() {
-        if let Ok(x) = v.extract::<f64>() {
-            if !x.is_finite() {
-                return Err(errors::settings(format!("{key}: got {x}; give a finite number")));
-            }
-            return Ok(Some(serde_json::json!(x)));
-        }
-    }
-    if v.is_instance_of::<PyString>() {
-        return Ok(Some(serde_json::Value::String(v.extract()?)));
-    }
-    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        let mut items = Vec::new();
-        for (i, item) in v.try_iter()?.enumerate() {
-            match to_json(&format!("{key}[{i}]"), &item?)? {
-                Some(j) => items.push(j),
-                None => return Err(errors::settings(format!("{key}[{i}]: None is not a value"))),
-            }
-        }
-        return Ok(Some(serde_json::Value::Array(items)));
-    }
-    let type_name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(errors::settings(format!("{key}: a {type_name} is not a setting value (give a number, a string with a unit, a bool or a list)")))
-}
 
 /// The resolved setup from keyword settings and an optional TOML config file.
 fn setup_from(settings: Option<&Bound<'_, PyDict>>, config: Option<PathBuf>) -> PyResult<Setup> {
@@ -160,7 +123,10 @@ pub fn expand_inputs(inputs: Vec<PathBuf>) -> (Vec<String>, Vec<(String, String)
 /// Check settings without running anything: the settings as used, (key, value) for people.
 #[pyfunction]
 #[pyo3(signature = (settings=None, config=None))]
-pub fn check_settings(settings: Option<&Bound<'_, PyDict>>, config: Option<PathBuf>) -> PyResult<Vec<(String, String)>> {
+pub fn check_settings(
+    settings: Option<&Bound<'_, PyDict>>,
+    config: Option<PathBuf>,
+) -> PyResult<Vec<(String, String)>> {
     guard(|| Ok(setup_from(settings, config)?.describe()))
 }
 
@@ -213,38 +179,21 @@ fn column(r: &vegard::nanomech::CurveResult, key: &str) -> f64 {
 impl Batch {
     /// The CLI's JSON record (`--json`): provenance, settings_used, flag_meanings, summary,
     /// files, errors and one record per curve.
-    fn json(&self, py: Python<'_>) -> String {
-        py.detach(|| String::from_utf8(json_bytes(&json_record(&self.run, &self.setup, None))).unwrap_or_default())
+    fn json(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| {
+            py.detach(|| String::from_utf8(json_bytes(&json_record(&self.run, &self.setup, None))))
+                .map_err(|e| errors::output(format!("the JSON record is not UTF-8: {e}")))
+        })
     }
     /// Per-curve numbers over every input, in curve order, as float64 arrays (NaN where
     /// absent), plus `valid` (bool) and `file_index` (which input each curve came from).
     fn arrays<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        let all: Vec<&vegard::nanomech::CurveResult> = self.run.runs.iter().flat_map(|r| &r.results).collect();
-        for key in COLUMNS {
-            let v: Vec<f64> = all.iter().map(|r| column(r, key)).collect();
-            d.set_item(key, PyArray1::from_vec(py, v))?;
-        }
-        let valid: Vec<bool> = all.iter().map(|r| r.is_valid()).collect();
-        d.set_item("valid", PyArray1::from_vec(py, valid))?;
-        let file: Vec<i64> =
-            self.run.runs.iter().enumerate().flat_map(|(i, r)| std::iter::repeat_n(i as i64, r.results.len())).collect();
-        d.set_item("file_index", PyArray1::from_vec(py, file))?;
-        Ok(d)
+        guard(|| self.arrays_dict(py))
     }
     /// Maps of input `file` (a force volume): {key: image dict}; None if it has no grid.
     #[pyo3(signature = (file=0))]
     fn maps<'py>(&self, py: Python<'py>, file: usize) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let run = self.run.runs.get(file).ok_or_else(|| {
-            pyo3::exceptions::PyIndexError::new_err(format!("input {file} out of range ({} analysed)", self.run.runs.len()))
-        })?;
-        let Some(grid) = run.grid else { return Ok(None) };
-        let m = maps(&run.results, &grid, self.setup.model.spec().key);
-        let d = PyDict::new(py);
-        for (key, im) in m.all() {
-            d.set_item(key, image_dict(py, im)?)?;
-        }
-        Ok(Some(d))
+        guard(|| self.maps_dict(py, file))
     }
     /// The inputs analysed, in order.
     #[getter]
@@ -311,8 +260,9 @@ impl Batch {
             let opts = ProductOptions { plot_curves, plot_axis };
             py.detach(|| {
                 let dir = OutputDir::prepare(&out, force).map_err(errors::output)?;
-                let warnings = vegard::products::nanomech::write_products(&dir, "", &self.run, &self.setup, &opts, &|_, _| {})
-                    .map_err(errors::output)?;
+                let warnings =
+                    vegard::products::nanomech::write_products(&dir, "", &self.run, &self.setup, &opts, &|_, _| {})
+                        .map_err(errors::output)?;
                 dir.finish("nanomech").map_err(errors::output)?;
                 Ok(warnings)
             })
@@ -325,7 +275,9 @@ impl Batch {
             let run = self.run.runs.get(file).ok_or_else(|| {
                 errors::settings(format!("input {file} out of range ({} analysed)", self.run.runs.len()))
             })?;
-            let grid = run.grid.ok_or_else(|| errors::settings(format!("{} is not a force volume: no maps", run.path.display())))?;
+            let grid = run
+                .grid
+                .ok_or_else(|| errors::settings(format!("{} is not a force volume: no maps", run.path.display())))?;
             let m = maps(&run.results, &grid, self.setup.model.spec().key);
             let keys: Vec<&str> = m.all().iter().map(|(k, _)| *k).collect();
             let im = m.all().into_iter().find(|(k, _)| *k == map).map(|(_, im)| im.clone()).ok_or_else(|| {
@@ -376,6 +328,44 @@ impl Batch {
             self.run.failures.len(),
             batch_summary(&self.run).line()
         )
+    }
+}
+
+impl Batch {
+    fn arrays_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let all: Vec<&vegard::nanomech::CurveResult> = self.run.runs.iter().flat_map(|r| &r.results).collect();
+        for key in COLUMNS {
+            let v: Vec<f64> = all.iter().map(|r| column(r, key)).collect();
+            d.set_item(key, PyArray1::from_vec(py, v))?;
+        }
+        let valid: Vec<bool> = all.iter().map(|r| r.is_valid()).collect();
+        d.set_item("valid", PyArray1::from_vec(py, valid))?;
+        let file: Vec<i64> = self
+            .run
+            .runs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| std::iter::repeat_n(i as i64, r.results.len()))
+            .collect();
+        d.set_item("file_index", PyArray1::from_vec(py, file))?;
+        Ok(d)
+    }
+
+    fn maps_dict<'py>(&self, py: Python<'py>, file: usize) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let run = self.run.runs.get(file).ok_or_else(|| {
+            pyo3::exceptions::PyIndexError::new_err(format!(
+                "input {file} out of range ({} analysed)",
+                self.run.runs.len()
+            ))
+        })?;
+        let Some(grid) = run.grid else { return Ok(None) };
+        let m = maps(&run.results, &grid, self.setup.model.spec().key);
+        let d = PyDict::new(py);
+        for (key, im) in m.all() {
+            d.set_item(key, image_dict(py, im)?)?;
+        }
+        Ok(Some(d))
     }
 }
 

@@ -11,48 +11,18 @@ use vegard::products::OutputDir;
 use vegard::products::esm::{self, EsmJob, EsmOutcome, EsmRequest};
 use vegard::provenance::Provenance;
 
+use crate::convert::to_toml;
 use crate::errors::{self, Kind, guard};
 use crate::interrupt;
-
-/// A Python value as TOML (numbers, strings, booleans, lists), naming the key otherwise.
-fn to_toml(key: &str, v: &Bound<'_, PyAny>) -> PyResult<toml::Value> {
-    use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyTuple};
-    if v.is_instance_of::<PyBool>() {
-        return Ok(toml::Value::Boolean(v.extract()?));
-    }
-    if v.is_instance_of::<PyInt>() {
-        return Ok(toml::Value::Integer(v.extract()?));
-    }
-    if v.is_instance_of::<PyFloat>() || (v.hasattr("__float__")? && !v.is_instance_of::<PyString>()) {
-        let x: f64 = v.extract()?;
-        if !x.is_finite() {
-            return Err(errors::settings(format!("{key}: got {x}; give a finite number")));
-        }
-        return Ok(toml::Value::Float(x));
-    }
-    if v.is_instance_of::<PyString>() {
-        return Ok(toml::Value::String(v.extract()?));
-    }
-    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        let mut items = Vec::new();
-        for (i, item) in v.try_iter()?.enumerate() {
-            items.push(to_toml(&format!("{key}[{i}]"), &item?)?);
-        }
-        return Ok(toml::Value::Array(items));
-    }
-    let type_name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-    Err(errors::settings(format!("{key}: a {type_name} is not a setting value")))
-}
 
 fn table(what: &str, d: Option<&Bound<'_, PyDict>>) -> PyResult<toml::Table> {
     let mut t = toml::Table::new();
     if let Some(d) = d {
         for (k, v) in d.iter() {
             let key: String = k.extract().map_err(|_| errors::settings(format!("{what}: names must be strings")))?;
-            if v.is_none() {
-                continue;
+            if let Some(value) = to_toml(&key, &v)? {
+                t.insert(key, value);
             }
-            t.insert(key.clone(), to_toml(&key, &v)?);
         }
     }
     Ok(t)
@@ -65,20 +35,25 @@ fn config_text(config: Option<&PathBuf>, params: toml::Table, settings: toml::Ta
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| errors::settings(format!("reading config {}: {e}", p.display())))?;
-            text.parse::<toml::Table>().map_err(|e| errors::settings(format!("config {}: not valid TOML: {e}", p.display())))?
+            text.parse::<toml::Table>()
+                .map_err(|e| errors::settings(format!("config {}: not valid TOML: {e}", p.display())))?
         }
         None => toml::Table::new(),
     };
     if !params.is_empty() {
         let entry = root.entry("params").or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let Some(t) = entry.as_table_mut() else { return Err(errors::settings("config `params`: expected a [params] table")) };
+        let Some(t) = entry.as_table_mut() else {
+            return Err(errors::settings("config `params`: expected a [params] table"));
+        };
         t.extend(params);
     }
     if !settings.is_empty() {
         // The experiment's settings live in [experiment] (with `kind`) or [settings].
         let key = if root.get("experiment").is_some_and(toml::Value::is_table) { "experiment" } else { "settings" };
         let entry = root.entry(key).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        let Some(t) = entry.as_table_mut() else { return Err(errors::settings(format!("config `{key}`: expected a table"))) };
+        let Some(t) = entry.as_table_mut() else {
+            return Err(errors::settings(format!("config `{key}`: expected a table")));
+        };
         t.extend(settings);
     }
     if root.is_empty() {
@@ -158,7 +133,8 @@ impl EsmRun {
     fn write_nsid(&self, path: PathBuf) -> PyResult<()> {
         guard(|| {
             let bytes = esm::nsid_bytes(&self.job, &self.outcome, &self.provenance).map_err(errors::output)?;
-            vegard::io::write_atomic(&path, &bytes).map_err(|e| errors::output(format!("writing {}: {e}", path.display())))
+            vegard::io::write_atomic(&path, &bytes)
+                .map_err(|e| errors::output(format!("writing {}: {e}", path.display())))
         })
     }
     /// Write the CLI's `--out` products: result.json, result.h5, figures, report.html.

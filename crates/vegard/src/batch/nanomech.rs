@@ -237,9 +237,7 @@ fn analyse_input(
     progress.add_total(range.end.min(n).saturating_sub(first_curve));
     let hash = first_curve == 0;
     let (results, hashed) = rayon::join(
-        || {
-            analyse_range(source.as_ref(), range, &file, setup, &|d| progress.advance(d), &|| progress.cancelled())
-        },
+        || analyse_range(source.as_ref(), range, &file, setup, &|d| progress.advance(d), &|| progress.cancelled()),
         || if hash { crate::provenance::hash_file(path).map(Some) } else { Ok(None) },
     );
     let (sha256, bytes) = match hashed {

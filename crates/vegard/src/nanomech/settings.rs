@@ -168,7 +168,8 @@ impl NanomechSettings {
                 .map_err(|e| SettingsError(format!("config {source}: {e}")))?;
         }
         merged.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
-        serde_json::from_value(serde_json::Value::Object(merged.clone())).map_err(|e| SettingsError(name_the_key(&merged, e)))
+        serde_json::from_value(serde_json::Value::Object(merged.clone()))
+            .map_err(|e| SettingsError(name_the_key(&merged, e)))
     }
 }
 
