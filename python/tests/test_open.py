@@ -88,3 +88,20 @@ def test_missing_empty_and_wrong_inputs(tmp_path):
         vegard.open(42)
     # A FormatError is an OSError and a VegardError.
     assert issubclass(vegard.FormatError, OSError) and issubclass(vegard.FormatError, vegard.VegardError)
+
+
+def test_image_files_give_2d_arrays_with_their_scan_size():
+    from conftest import require_shared
+
+    for parts, n in [(("formats", "asylum_ibw", "AR_20211011.ibw"), 4), (("formats", "bruker_nanoscope", "di-3.di"), 4)]:
+        ds = vegard.open(require_shared(*parts))
+        assert ds.kind == "images" and len(ds) == n and ds.n_curves == 0
+        assert f"{n} images" in repr(ds)
+        ims = ds.images()
+        nx, ny = ds.grid
+        for im in ims:
+            assert im["data"].shape == (ny, nx) and im["data"].dtype == np.float64
+            assert im["x_m"].shape == (nx,) and im["y_m"].shape == (ny,)
+        assert ims[0]["unit"] == "m" and 1e-7 < ds.scan_size_m[0] < 1e-3
+        with pytest.raises(vegard.FormatError, match="images"):
+            ds.curve(0)

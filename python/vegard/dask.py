@@ -150,7 +150,8 @@ def _gather(client: Any, futures: List[Any]) -> List[Any]:
             fetched.add(future.key)
             future.release()
     except BaseException:
-        client.cancel([f for f in futures if f.key not in fetched])
+        with contextlib.suppress(Exception):  # the client may be closing: keep the first error
+            client.cancel([f for f in futures if f.key not in fetched])
         raise
     return out
 
@@ -165,11 +166,12 @@ def _analyse_paths_task(paths: List[str], settings: Dict[str, Any], config: _Con
 
 
 def _analyse_block_task(
-    path: str, start: int, stop: int, settings: Dict[str, Any], config: _Config, command: str
+    path: str, start: int, stop: int, settings: Dict[str, Any], config: _Config, command: str, hash: bool
 ) -> Results:
-    """Analyse curves ``start..stop`` of one file, read by this worker from the file."""
+    """Analyse curves ``start..stop`` of one file, read by this worker from the file (and
+    hash the file for the provenance if ``hash``; ``start == stop`` hashes only)."""
     with _config_file(config) as cfg:
-        return Results(_vegard.analyse_block(path, start, stop, settings, cfg, command))
+        return Results(_vegard.analyse_block(path, start, stop, settings, cfg, command, hash))
 
 
 def _count_curves_task(path: str) -> Optional[int]:
@@ -276,8 +278,9 @@ def analyse_volume(
 
     One task counts the curves; then each task analyses ``block_size`` consecutive curves
     (``start..stop``), reading them itself from the file: only the path and the block's
-    bounds travel to the workers, and a worker holds one block's results (a few hundred
-    bytes per curve) plus one curve per thread, whatever the size of the volume.
+    bounds travel to the workers, and a worker holds one block's results (about 2 kB per
+    curve while they are sent) plus one curve per thread, whatever the size of the volume.
+    The file's SHA-256 for the provenance is a task of its own, which runs beside the blocks.
 
     Parameters
     ----------
@@ -310,13 +313,15 @@ def analyse_volume(
     n = client.submit(_count_curves_task, path, key=count_key, retries=retries).result()
     if n is None:
         # Not readable as force curves: the whole-file call gives the serial error row.
-        blocks = [(0, sys.maxsize)]
+        parts = [(0, sys.maxsize, True)]
     else:
-        blocks = [(start, min(start + size, n)) for start in range(0, n, size)] or [(0, 0)]
-    keys = _keys("block", len(blocks))
+        # The hash first (a part of no curves: reading the whole file is the longest single
+        # piece of work, so it starts first and runs beside the blocks), then the blocks.
+        parts = [(0, 0, True)] + [(start, min(start + size, n), False) for start in range(0, n, size)]
+    keys = _keys("block", len(parts))
     futures = [
-        client.submit(_analyse_block_task, path, start, stop, settings, cfg, command, key=k, retries=retries)
-        for (start, stop), k in zip(blocks, keys)
+        client.submit(_analyse_block_task, path, start, stop, settings, cfg, command, hash, key=k, retries=retries)
+        for (start, stop, hash), k in zip(parts, keys)
     ]
     return Results.merge(_gather(client, futures))
 

@@ -82,8 +82,11 @@ pub fn analyse(
 }
 
 /// Analyse curves `start..stop` of one file: one block of a volume (see `Batch.merge`).
+/// `hash`: hash the file for the provenance (default: when the block starts at curve 0);
+/// `start == stop` with `hash=True` is a hashing part of its own.
 #[pyfunction]
-#[pyo3(signature = (path, start, stop, settings=None, config=None, command=None))]
+#[pyo3(signature = (path, start, stop, settings=None, config=None, command=None, hash=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn analyse_block(
     py: Python<'_>,
     path: PathBuf,
@@ -92,13 +95,15 @@ pub fn analyse_block(
     settings: Option<&Bound<'_, PyDict>>,
     config: Option<PathBuf>,
     command: Option<String>,
+    hash: Option<bool>,
 ) -> PyResult<Batch> {
     guard(|| {
         let setup = setup_from(settings, config)?;
         let s = setup.settings.clone();
+        let hash = hash.unwrap_or(start == 0);
         let run = interrupt::run(py, None, true, move |ticker| {
             let setup = Setup::new(&s).expect("settings checked above");
-            job::run_block(&path, start..stop, &setup, command, ticker)
+            job::run_block(&path, start..stop, hash, &setup, command, ticker)
         })?;
         Ok(Batch { run, setup })
     })

@@ -24,6 +24,10 @@ pub struct InputRun {
     /// of a volume analysed in blocks ([`run_block`]).
     #[serde(default)]
     pub first_curve: usize,
+    /// Made by [`run_block`]: a part of the file that [`BatchRun::merge`] joins to the part
+    /// before it.
+    #[serde(default)]
+    pub block: bool,
     /// Format recipe key that read it.
     pub format: String,
     pub grid: Option<GridShape>,
@@ -86,9 +90,7 @@ impl BatchRun {
             merged.failures.extend(part.failures);
             for run in part.runs {
                 match merged.runs.last_mut() {
-                    Some(last) if last.continues_with(&run) => {
-                        last.results.extend(run.results);
-                    }
+                    Some(last) if last.continues_with(&run) => last.append(run),
                     _ => merged.runs.push(run),
                 }
             }
@@ -101,7 +103,16 @@ impl BatchRun {
 impl InputRun {
     /// Is `next` the block of curves that follows this run in the same file?
     fn continues_with(&self, next: &InputRun) -> bool {
-        next.first_curve > 0 && next.path == self.path && next.first_curve == self.first_curve + self.results.len()
+        next.block && next.path == self.path && next.first_curve == self.first_curve + self.results.len()
+    }
+
+    /// Join the next block: its curves, and the file's hash if this part had none.
+    fn append(&mut self, next: InputRun) {
+        if self.input.sha256.is_empty() {
+            self.input = next.input;
+        }
+        self.grid = self.grid.or(next.grid);
+        self.results.extend(next.results);
     }
 }
 
@@ -185,7 +196,7 @@ impl Progress for Silent {
 /// command line for the provenance, if any.
 pub fn run(paths: &[PathBuf], setup: &Setup, command: Option<String>, progress: &dyn Progress) -> BatchRun {
     let analysed: Vec<Result<InputRun, InputFailure>> =
-        paths.par_iter().map(|path| analyse_input(path, None, setup, progress)).collect();
+        paths.par_iter().map(|path| analyse_input(path, None, true, setup, progress)).collect();
     collect(analysed, setup, command, progress)
 }
 
@@ -200,17 +211,19 @@ pub fn run_inputs(inputs: &[PathBuf], setup: &Setup, command: Option<String>, pr
 }
 
 /// The job on one block of curves of one file: curves `range` (clipped to the file), as a
-/// batch of one run that [`BatchRun::merge`] joins with the file's other blocks. Only the
-/// block that starts at curve 0 hashes the file (a volume is read once for the provenance,
-/// not once per block); the others leave the hash empty.
+/// batch of one run that [`BatchRun::merge`] joins with the file's other blocks, in order.
+/// The file is hashed for the provenance only when `hash` is set: once per volume, by one
+/// block or by a block of no curves (`0..0`) of its own, which can run beside the others;
+/// the merged run takes the hash from whichever part has it.
 pub fn run_block(
     path: &Path,
     range: std::ops::Range<usize>,
+    hash: bool,
     setup: &Setup,
     command: Option<String>,
     progress: &dyn Progress,
 ) -> BatchRun {
-    let analysed = analyse_input(path, Some(range), setup, progress);
+    let analysed = analyse_input(path, Some(range), hash, setup, progress);
     collect(vec![analysed], setup, command, progress)
 }
 
@@ -219,10 +232,11 @@ pub fn count_curves(path: &Path) -> Result<usize, String> {
     open(path).map(|(_, source)| source.n_curves())
 }
 
-/// Open, analyse (all curves, or `range`) and hash one input.
+/// Open, analyse (all curves, or the block `range`) and hash (if `hash`) one input.
 fn analyse_input(
     path: &Path,
     range: Option<std::ops::Range<usize>>,
+    hash: bool,
     setup: &Setup,
     progress: &dyn Progress,
 ) -> Result<InputRun, InputFailure> {
@@ -232,10 +246,10 @@ fn analyse_input(
     }
     let (format, source) = open(path).map_err(|error| InputFailure { file: file.clone(), error })?;
     let n = source.n_curves();
+    let block = range.is_some();
     let range = range.unwrap_or(0..n);
     let first_curve = range.start.min(n);
     progress.add_total(range.end.min(n).saturating_sub(first_curve));
-    let hash = first_curve == 0;
     let (results, hashed) = rayon::join(
         || analyse_range(source.as_ref(), range, &file, setup, &|d| progress.advance(d), &|| progress.cancelled()),
         || if hash { crate::provenance::hash_file(path).map(Some) } else { Ok(None) },
@@ -247,7 +261,7 @@ fn analyse_input(
     };
     let grid = source.info().grid;
     let input = InputRecord { path: file, sha256, bytes, format: format.clone() };
-    Ok(InputRun { path: path.to_path_buf(), first_curve, format, grid, results, input })
+    Ok(InputRun { path: path.to_path_buf(), first_curve, block, format, grid, results, input })
 }
 
 /// The batch from its analysed inputs, in order.
