@@ -122,3 +122,29 @@ def test_ctrl_c_interrupts_a_long_analysis(volume, tmp_path):
     # Stopped within a block of curves after the signal, not at the end of the work.
     assert float(seconds) < 0.3 + max(1.0, 0.5 * one * len(copies)), (seconds, one, len(copies))
     assert full.n_curves == 96 * 96
+
+
+def test_esm_experiment_stops_on_interrupt():
+    """A relaxation (≈ 20–50 s in the test build) stops at its next read once the progress
+    callback raises, and nothing keeps running in the background: the process uses no CPU
+    while it sleeps afterwards."""
+    calls = []
+
+    def stop(done, total):
+        calls.append((done, total))
+        if done >= 1:
+            raise KeyboardInterrupt
+
+    settings = {"amplitude_v": 0.5, "reads_per_step": 5}
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        vegard.simulate.esm("relaxation", mesh="coarse", settings=settings, progress=stop)
+    stopped = time.perf_counter() - t0
+    total = calls[-1][1]
+    assert total > 10, calls
+    # Stopped after about one read of `total`, not at the end of the run...
+    assert stopped < 15.0, (stopped, calls)
+    # ...and for good: an abandoned simulation would burn a core while we sleep.
+    cpu0 = time.process_time()
+    time.sleep(1.0)
+    assert time.process_time() - cpu0 < 0.2

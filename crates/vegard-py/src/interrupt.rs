@@ -4,10 +4,11 @@
 //!
 //! Python delivers signals only to the main thread, and rayon's caller blocks inside the
 //! parallel loop, so the waiting must happen on the caller's thread and the work elsewhere.
-//! On Ctrl-C the work is asked to stop ([`Ticker::cancelled`], checked between blocks of
-//! curves) and `KeyboardInterrupt` is raised once it has. Work with no cancellation point
-//! (the ESM experiments) is left to finish in the background and the call returns at once.
+//! On Ctrl-C the work is asked to stop (the [`Ticker`]'s flag: checked by the nanomechanics
+//! batch between blocks of curves, by the ESM experiments at every read or pulse) and
+//! `KeyboardInterrupt` is raised once it has.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use crate::errors;
 pub struct Ticker {
     done: AtomicUsize,
     total: AtomicUsize,
-    cancel: AtomicBool,
+    cancel: Arc<AtomicBool>,
 }
 
 impl Ticker {
@@ -29,6 +30,10 @@ impl Ticker {
     pub fn set(&self, done: usize, total: usize) {
         self.total.store(total, Ordering::Relaxed);
         self.done.store(done, Ordering::Relaxed);
+    }
+    /// The flag the work checks to stop (for the ESM experiments' `with_cancel`).
+    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
+        self.cancel.clone()
     }
     fn snapshot(&self) -> (usize, usize) {
         (self.done.load(Ordering::Relaxed), self.total.load(Ordering::Relaxed))
@@ -50,16 +55,15 @@ impl vegard::batch::nanomech::Progress for Ticker {
 /// How often the caller wakes to report progress and check for Ctrl-C.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Run `work` off the GIL; call `callback(done, total)` as it advances; raise
-/// `KeyboardInterrupt` on Ctrl-C (after the work stopped, if `cancellable`; at once if not).
-/// A panic in the work becomes `VegardError`.
+/// Run `work` off the GIL; call `callback(done, total)` as it advances; on Ctrl-C set the
+/// cancellation flag and raise `KeyboardInterrupt` once the work has stopped. A panic in
+/// the work becomes `VegardError`.
 pub fn run<T: Send + 'static>(
     py: Python<'_>,
     callback: Option<&Bound<'_, PyAny>>,
-    cancellable: bool,
     work: impl FnOnce(&Ticker) -> T + Send + 'static,
 ) -> PyResult<T> {
-    let ticker = std::sync::Arc::new(Ticker::default());
+    let ticker = Arc::new(Ticker::default());
     let (tx, rx) = mpsc::channel();
     // Waiting happens with the GIL released, on a closure that must be Sync.
     let rx = std::sync::Mutex::new(rx);
@@ -68,7 +72,7 @@ pub fn run<T: Send + 'static>(
         .name("vegard-work".into())
         .spawn(move || {
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&shared)));
-            // The caller may have gone (interrupted, not cancellable): nothing to tell.
+            // The caller may have gone (a panic in its callback): nothing to tell.
             let _ = tx.send(r);
         })
         .map_err(|e| errors::error(errors::Kind::Vegard, format!("cannot start a worker thread: {e}")))?;
@@ -104,9 +108,6 @@ pub fn run<T: Send + 'static>(
         {
             ticker.cancel.store(true, Ordering::Relaxed);
             interrupted = Some(e);
-        }
-        if !cancellable && let Some(e) = interrupted.take() {
-            return Err(e);
         }
     };
     let _ = handle.join();

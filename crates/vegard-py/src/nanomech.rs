@@ -70,7 +70,7 @@ pub fn analyse(
     guard(|| {
         let setup = setup_from(settings, config)?;
         let s = setup.settings.clone();
-        let run = interrupt::run(py, progress, true, move |ticker| {
+        let run = interrupt::run(py, progress, move |ticker| {
             let setup = Setup::new(&s).expect("settings checked above");
             job::run_inputs(&inputs, &setup, command, ticker)
         })?;
@@ -101,7 +101,7 @@ pub fn analyse_block(
         let setup = setup_from(settings, config)?;
         let s = setup.settings.clone();
         let hash = hash.unwrap_or(start == 0);
-        let run = interrupt::run(py, None, true, move |ticker| {
+        let run = interrupt::run(py, None, move |ticker| {
             let setup = Setup::new(&s).expect("settings checked above");
             job::run_block(&path, start..stop, hash, &setup, command, ticker)
         })?;

@@ -10,6 +10,7 @@ use pyo3::types::PyDict;
 use vegard::products::OutputDir;
 use vegard::products::esm::{self, EsmJob, EsmOutcome, EsmRequest};
 use vegard::provenance::Provenance;
+use vegard::sim::esm::experiments::with_cancel;
 
 use crate::convert::to_toml;
 use crate::errors::{self, Kind, guard};
@@ -96,8 +97,8 @@ pub fn simulate_esm(
             config: text.as_deref().map(|t| (name.as_str(), t)),
         };
         let job = esm::job(&req).map_err(errors::settings)?;
-        let (job, outcome) = interrupt::run(py, progress, false, move |ticker| {
-            let r = esm::run(&job, &|done, total| ticker.set(done, total));
+        let (job, outcome) = interrupt::run(py, progress, move |ticker| {
+            let r = with_cancel(ticker.cancel_flag(), || esm::run(&job, &|done, total| ticker.set(done, total)));
             (job, r)
         })?;
         let outcome = outcome.map_err(|e| errors::error(Kind::Simulation, e.to_string()))?;

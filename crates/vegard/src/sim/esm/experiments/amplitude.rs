@@ -11,7 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, RunInfo, check_setting, log_space, read_amplitude_m, read_options, tick};
+use super::{
+    ExperimentError, Progress, RunInfo, check_setting, log_space, read_amplitude_m, read_options, report, tick,
+};
 use crate::sim::esm::params::EsmParams;
 use crate::sim::esm::tip_model::{MeshOptions, TipModel};
 
@@ -132,7 +134,7 @@ pub fn concentration_sweep(
         let mut p = params.clone();
         p.baseline_concentration = c0;
         amplitude_m.push(equilibrium_amplitude_m(&p, mesh)?);
-        tick(progress, i + 1, c0_values.len());
+        tick(progress, i + 1, c0_values.len())?;
     }
     let (xs, ys): (Vec<f64>, Vec<f64>) =
         c0_values.iter().zip(&amplitude_m).filter(|(c, _)| **c <= linear_c0_max).map(|(c, a)| (*c, *a)).unzip();
@@ -176,7 +178,7 @@ pub fn diffusivity_sweep(
         let mut p = params.clone();
         p.diffusivity_m2_per_s = d;
         amplitude_m.push(equilibrium_amplitude_m(&p, mesh)?);
-        tick(progress, i + 1, d_hat_values.len());
+        tick(progress, i + 1, d_hat_values.len())?;
     }
     Ok(DiffusivitySweep {
         d_hat: d_hat_values.to_vec(),
@@ -196,9 +198,9 @@ pub fn run(
 ) -> Result<AmplitudeSweeps, ExperimentError> {
     let (na, nb) = (settings.c0_values.len(), settings.d_hat_values.len());
     let total = na + nb;
-    let pa = |d: usize, _: usize| tick(progress, d, total);
+    let pa = |d: usize, _: usize| report(progress, d, total);
     let concentration = concentration_sweep(params, mesh, &settings.c0_values, settings.linear_c0_max, Some(&pa))?;
-    let pb = |d: usize, _: usize| tick(progress, na + d, total);
+    let pb = |d: usize, _: usize| report(progress, na + d, total);
     let diffusivity = diffusivity_sweep(params, mesh, &settings.d_hat_values, Some(&pb))?;
     let info = RunInfo::of(&TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?);
     Ok(AmplitudeSweeps { concentration, diffusivity, info })

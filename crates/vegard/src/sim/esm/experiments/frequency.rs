@@ -84,7 +84,7 @@ pub fn run(
         let r = reader.read(&model, &state, s.dc_bias_v, f)?;
         amplitude_m.push(r.amplitude_m);
         phase_deg.push(r.phase_deg);
-        tick(progress, i + 1, frequency_hz.len());
+        tick(progress, i + 1, frequency_hz.len())?;
     }
     let f_max = frequency_hz.iter().fold(0.0, |a: f64, &b| a.max(b));
     let mut metadata = Metadata::default();

@@ -72,12 +72,12 @@ pub fn run(
     }
     let model = TipModel::new(params, read_options(params, mesh, params.ac_frequency_hz)?)?;
     let g = ResolutionFunction::compute(&model, params.ac_frequency_hz)?;
-    tick(progress, 1, 2);
+    tick(progress, 1, 2)?;
     let n = s.n_px;
     let c0 = triple_junction_c0(n, size_m, grain, boundary, width_m);
     let pixel_m = size_m / n as f64;
     let map = g.map(&c0, n, n, pixel_m, params.ac_amplitude_v)?;
-    tick(progress, 2, 2);
+    tick(progress, 2, 2)?;
     let mean_where = |want: f64| {
         let v: Vec<f64> = c0.iter().zip(&map.amplitude.data).filter(|(c, _)| **c == want).map(|(_, a)| *a).collect();
         if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }

@@ -33,6 +33,8 @@ pub mod spectroscopy;
 mod stepping_accuracy;
 
 use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +63,9 @@ pub enum ExperimentError {
     /// A setting of the experiment is unusable.
     #[error("experiment setting `{name}` = {value}: expected {expected}")]
     Setting { name: &'static str, value: f64, expected: &'static str },
+    /// The caller asked the run to stop ([`with_cancel`]).
+    #[error("the experiment was cancelled")]
+    Cancelled,
 }
 
 /// Check one experiment setting (finite and `ok`).
@@ -265,8 +270,38 @@ impl<'a> Stepper<'a> {
     }
 }
 
-/// Call the progress callback if there is one.
-pub(crate) fn tick(progress: Progress<'_>, done: usize, total: usize) {
+thread_local! {
+    /// The cancellation flag of the experiments running on this thread ([`with_cancel`]).
+    static CANCEL: RefCell<Option<Arc<AtomicBool>>> = const { RefCell::new(None) };
+}
+
+/// Run `f` (an experiment, on this thread) so that it stops with
+/// [`ExperimentError::Cancelled`] at its next progress point once `flag` is set (Ctrl-C in
+/// Python). The experiments drive their steps from the calling thread, so a flag scoped to
+/// it reaches every progress point without changing the experiments' signatures.
+pub fn with_cancel<T>(flag: Arc<AtomicBool>, f: impl FnOnce() -> T) -> T {
+    let previous = CANCEL.with(|c| c.replace(Some(flag)));
+    let out = f();
+    CANCEL.with(|c| *c.borrow_mut() = previous);
+    out
+}
+
+fn cancelled() -> bool {
+    CANCEL.with(|c| c.borrow().as_ref().is_some_and(|f| f.load(Ordering::Relaxed)))
+}
+
+/// Call the progress callback if there is one; stop if the run was cancelled. Every
+/// experiment calls it after each unit of work (a read, a pulse, a sweep point).
+pub(crate) fn tick(progress: Progress<'_>, done: usize, total: usize) -> Result<(), ExperimentError> {
+    if let Some(p) = progress {
+        p(done, total);
+    }
+    if cancelled() { Err(ExperimentError::Cancelled) } else { Ok(()) }
+}
+
+/// [`tick`] for a progress closure handed to an inner experiment, which cannot return an
+/// error: the inner experiment's own next [`tick`] sees the cancellation and stops.
+pub(crate) fn report(progress: Progress<'_>, done: usize, total: usize) {
     if let Some(p) = progress {
         p(done, total);
     }

@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, report, tick};
 use crate::data::esm::{EsmSource, Relaxation};
 use crate::esm::loops::{RelaxationFit, fit_relaxation_steps};
 use crate::sim::esm::params::EsmParams;
@@ -172,7 +172,7 @@ pub fn run_on(
             data.bias_v.push(step.bias_v);
             phase.push(r.phase_deg);
             done += 1;
-            tick(progress, done, total);
+            tick(progress, done, total)?;
         }
         start += step.duration_s;
     }
@@ -255,7 +255,7 @@ pub fn tau_scaling(
             ..settings.clone()
         };
         let n = factors.len();
-        let pr = |d: usize, t: usize| tick(progress, i * t + d, n * t);
+        let pr = |d: usize, t: usize| report(progress, i * t + d, n * t);
         let r = run(&p, mesh, &s, Some(&pr))?;
         out.push(TauScalingPoint {
             diffusivity_m2_per_s: p.diffusivity_m2_per_s,

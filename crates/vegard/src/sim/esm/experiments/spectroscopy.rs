@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, tick};
+use super::{ExperimentError, Progress, Reader, RunInfo, Stepper, check_setting, report, tick};
 use crate::data::esm::{BiasSpectroscopy, EsmSource, PulseState, SpectroscopyRead};
 use crate::esm::loops::{LoopMetrics, analyze_loop};
 use crate::sim::esm::params::EsmParams;
@@ -206,7 +206,7 @@ pub fn run_period(
                 state: step.state,
             });
         }
-        tick(progress, k + 1, total);
+        tick(progress, k + 1, total)?;
     }
     data.validate()?;
     let loops: Vec<CycleMetrics> = data
@@ -250,7 +250,7 @@ pub fn grain_boundary(
         let mut p = params.clone();
         p.baseline_concentration = c0[i];
         let model = TipModel::new(&p, mesh)?;
-        let pr = |d: usize, _: usize| tick(progress, i * n + d, 2 * n);
+        let pr = |d: usize, _: usize| report(progress, i * n + d, 2 * n);
         run_period(&model, settings, period_s, Some(&pr))
     };
     let grain = one(0)?;
@@ -273,13 +273,13 @@ pub fn run(
     let total = n * settings.periods_s.len() + gb;
     let mut runs = Vec::with_capacity(settings.periods_s.len());
     for (i, &p) in settings.periods_s.iter().enumerate() {
-        let pr = |d: usize, _: usize| tick(progress, i * n + d, total);
+        let pr = |d: usize, _: usize| report(progress, i * n + d, total);
         runs.push(run_period(&model, settings, p, Some(&pr))?);
     }
     let grain_boundary = match settings.grain_boundary_c0 {
         Some(c0) => {
             let done = n * settings.periods_s.len();
-            let pr = |d: usize, _: usize| tick(progress, done + d, total);
+            let pr = |d: usize, _: usize| report(progress, done + d, total);
             Some(grain_boundary(params, mesh, settings, c0, settings.grain_boundary_period_s, Some(&pr))?)
         }
         None => None,
