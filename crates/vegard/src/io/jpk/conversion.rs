@@ -15,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use super::layout::with_key;
+use super::properties::with_key;
 
 /// Property lookup relative to one channel (`get("encoder.type")`).
 pub type ChannelLookup<'a, 'b> = dyn Fn(&str) -> Option<&'a str> + 'b;

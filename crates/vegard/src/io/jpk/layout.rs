@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use zip::ZipArchive;
 
-use super::properties::Properties;
+use super::properties::{Properties, with_key};
 use crate::io::{IoError, Location, MAX_DECLARED_BYTES, check_declared};
 
 /// Largest header file we accept (a real one is a few tens of kB).
@@ -478,23 +478,6 @@ impl<'a> Scope<'a> {
     /// Lookup relative to `channel.<name>.`.
     pub fn channel<'s>(&'s self, name: &'s str) -> impl Fn(&str) -> Option<&'a str> + 's {
         move |rest: &str| with_key(&["channel.", name, ".", rest], |k| self.get(k))
-    }
-}
-
-/// Call `f` with the concatenation of `parts`, built on the stack when it is short (every
-/// JPK key is): header lookups are the inner loop of reading a curve.
-pub fn with_key<R>(parts: &[&str], f: impl FnOnce(&str) -> R) -> R {
-    let mut buf = [0u8; 256];
-    let mut n = 0;
-    for p in parts {
-        let Some(dst) = buf.get_mut(n..n + p.len()) else { return f(&parts.concat()) };
-        dst.copy_from_slice(p.as_bytes());
-        n += p.len();
-    }
-    // whole `&str`s concatenated: always UTF-8
-    match std::str::from_utf8(&buf[..n]) {
-        Ok(k) => f(k),
-        Err(_) => f(&parts.concat()),
     }
 }
 

@@ -267,6 +267,23 @@ fn unescape(bytes: &[u8], ascii: Option<&str>, line_no: usize, out: &mut String)
     Ok(())
 }
 
+/// Call `f` with the concatenation of `parts`, built on the stack when it is short (every
+/// JPK key is): header lookups are the inner loop of reading a curve.
+pub fn with_key<R>(parts: &[&str], f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 256];
+    let mut n = 0;
+    for p in parts {
+        let Some(dst) = buf.get_mut(n..n + p.len()) else { return f(&parts.concat()) };
+        dst.copy_from_slice(p.as_bytes());
+        n += p.len();
+    }
+    // whole `&str`s concatenated: always UTF-8
+    match std::str::from_utf8(&buf[..n]) {
+        Ok(k) => f(k),
+        Err(_) => f(&parts.concat()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
