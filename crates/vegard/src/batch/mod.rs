@@ -4,3 +4,4 @@
 
 pub mod inputs;
 pub mod nanomech;
+pub mod transfer;
