@@ -161,6 +161,7 @@ def main() -> None:
     ap.add_argument("--block-size", type=int, default=4096, help="curves per task (default 4096)")
     ap.add_argument("--memory-blocks", default="1024,4096,16384,65536", help="block sizes for the memory table")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per configuration (default 5)")
+    ap.add_argument("--pairs", type=int, default=5, help="paired 1-/2-worker runs for the paired speed-up (default 5)")
     ap.add_argument("--dir", default=None, help="where to write the volumes (default: a temporary folder)")
     ap.add_argument("--serial-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -212,6 +213,23 @@ def main() -> None:
         speedup = med[1] / med[2]
         print(f"  speed-up 2 workers / 1 worker: {speedup:.2f}×  (goal ≥ 1.7×: {'met' if speedup >= 1.7 else 'NOT met'})")
         print(f"  2 workers vs serial on all cores: {serial['all cores'] / med[2]:.2f}×")
+        # The two medians above come a minute apart: a machine whose load drifts moves them
+        # apart. Paired runs (1 worker, then 2, then 2, then 1, ...: each a fresh cluster, a
+        # warm-up and the median of 3 timed runs, the steady state) give one ratio per pair
+        # close in time.
+        ratios = []
+        for k in range(args.pairs):
+            order = (1, 2) if k % 2 == 0 else (2, 1)
+            t = {w: statistics.median(run_dask(path, w, args.block_size, 3)["times"]) for w in order}
+            ratios.append(t[1] / t[2])
+        print(
+            f"  paired speed-up over {args.pairs} pairs: median {statistics.median(ratios):.2f}× "
+            f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)})"
+        )
+        print(
+            f"  the machine's own ceiling in this run: the serial analysis on all cores vs one thread "
+            f"{serial['1 thread'] / serial['all cores']:.2f}×"
+        )
 
         print("\npeak RSS of one worker (fresh cluster, 1 worker, one run) against block size and volume size:")
         small = os.path.join(tmp, f"sei{args.small_pixels}.vgc")

@@ -278,7 +278,7 @@ def analyse_volume(
 
     One task counts the curves; then each task analyses ``block_size`` consecutive curves
     (``start..stop``), reading them itself from the file: only the path and the block's
-    bounds travel to the workers, and a worker holds one block's results (about 2 kB per
+    bounds travel to the workers, and a worker holds one block's results (about 1.1 kB per
     curve while they are sent) plus one curve per thread, whatever the size of the volume.
     The file's SHA-256 for the provenance is a task of its own, which runs beside the blocks.
 
