@@ -23,7 +23,7 @@ import os as _os
 from typing import Any, Dict, List, Union
 
 from . import _vegard
-from .errors import FormatError, OutputError, SettingsError, SimulationError, VegardError
+from .errors import DataError, FormatError, OutputError, SettingsError, SimulationError, VegardError
 
 __version__: str = _vegard.__version__
 
@@ -63,6 +63,7 @@ __all__ = [
     "synthetic",
     "VegardError",
     "FormatError",
+    "DataError",
     "SettingsError",
     "SimulationError",
     "OutputError",

@@ -20,6 +20,12 @@ class SettingsError(VegardError, ValueError):
     geometry, Poisson ratio), an implausible magnitude (with a hint about the unit)."""
 
 
+class DataError(VegardError, ValueError):
+    """Arrays given to vegard that cannot be analysed: NaN or infinite samples, segments
+    whose channels differ in length, empty segments. The message names the array and the
+    position."""
+
+
 class SimulationError(VegardError, RuntimeError):
     """A simulation did not converge or could not run."""
 
@@ -28,4 +34,4 @@ class OutputError(VegardError, OSError):
     """Products could not be written (folder not writable, earlier products in the way)."""
 
 
-__all__ = ["VegardError", "FormatError", "SettingsError", "SimulationError", "OutputError"]
+__all__ = ["VegardError", "FormatError", "SettingsError", "DataError", "SimulationError", "OutputError"]

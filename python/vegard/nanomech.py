@@ -268,6 +268,71 @@ def analyse(
     return Results(batch)
 
 
+def analyse_arrays(
+    approach_height_m: Any,
+    approach_force_n: Any,
+    retract_height_m: Any = None,
+    retract_force_n: Any = None,
+    *,
+    name: str = "arrays",
+    config: Optional["PathLike"] = None,
+    progress: Any = None,
+    **settings: Any,
+) -> Results:
+    """Analyse force curves you hold as arrays (from another reader, a simulation, a
+    notebook), exactly as a file's curves are analysed.
+
+    Parameters
+    ----------
+    approach_height_m, approach_force_n
+        The approach segment: the z piezo height in metres (larger = tip further from the
+        sample) and the force in newtons. 1-D for one curve, 2-D (one row per curve) for
+        several curves of equal length.
+    retract_height_m, retract_force_n
+        The retract segment, if any (needed by models fitted on the retract, dmt and jkr,
+        and for adhesion and dissipation).
+    name
+        The input's name in the records and the provenance (its hash is taken over the
+        numbers).
+    **settings
+        As for :func:`analyse`; ``spring_constant`` (N/m) is required, since arrays carry
+        no calibration (the tip position is height + F/k).
+
+    Raises :class:`vegard.DataError` for arrays that cannot be analysed (NaN or infinite
+    samples, naming the array and the position; shapes that differ) and
+    :class:`vegard.SettingsError` for settings that cannot work.
+    """
+    from .errors import DataError
+
+    def rows(what: str, a: Any) -> np.ndarray:
+        try:
+            arr = np.asarray(a, dtype=np.float64)
+        except (TypeError, ValueError) as e:
+            raise DataError(f"{what}: not an array of numbers ({e})") from e
+        if arr.ndim == 0 or arr.ndim > 2:
+            raise DataError(f"{what}: expected a 1-D array (one curve) or a 2-D array (a row per curve), got {arr.ndim}-D")
+        return np.ascontiguousarray(np.atleast_2d(arr))
+
+    segments = [("approach", rows("approach_height_m", approach_height_m), rows("approach_force_n", approach_force_n))]
+    if (retract_height_m is None) != (retract_force_n is None):
+        raise DataError("give both retract_height_m and retract_force_n, or neither")
+    if retract_height_m is not None:
+        segments.append(("retract", rows("retract_height_m", retract_height_m), rows("retract_force_n", retract_force_n)))
+    cb, close = _progress.make(progress, "nanomech")
+    try:
+        batch = _vegard.analyse_arrays(
+            segments,
+            settings,
+            os.fsdecode(config) if config is not None else None,
+            str(name),
+            cb,
+            "python: vegard.nanomech.analyse_arrays",
+        )
+    finally:
+        close()
+    return Results(batch)
+
+
 def check_settings(*, config: Optional["PathLike"] = None, **settings: Any) -> List[tuple]:
     """Check settings without reading any file: the settings as they would be used, or
     :class:`vegard.SettingsError` saying what is wrong."""
@@ -293,4 +358,4 @@ def settings_reference() -> List[Dict[str, Any]]:
     return out
 
 
-__all__ = ["analyse", "Results", "Map", "check_settings", "settings_reference"]
+__all__ = ["analyse", "analyse_arrays", "Results", "Map", "check_settings", "settings_reference"]

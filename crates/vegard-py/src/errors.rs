@@ -21,6 +21,8 @@ pub enum Kind {
     Simulation,
     /// Products could not be written.
     Output,
+    /// Arrays given from Python that cannot be analysed (NaN, lengths, shapes).
+    Data,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Settings => "SettingsError",
             Kind::Simulation => "SimulationError",
             Kind::Output => "OutputError",
+            Kind::Data => "DataError",
         }
     }
 }

@@ -6,10 +6,11 @@
 
 use std::path::PathBuf;
 
-use numpy::PyArray1;
+use numpy::{PyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use vegard::batch::nanomech::{self as job, BatchRun, Outcome};
+use vegard::data::{Channel, ChannelKind, ForceCurve, Segment, SegmentKind};
 use vegard::nanomech::{NanomechSettings, Setup, maps};
 use vegard::products::nanomech::{ProductOptions, batch_summary, json_bytes, json_record};
 use vegard::products::{OutputDir, PlotAxis, PlotCurves};
@@ -79,6 +80,100 @@ pub fn analyse(
         }
         Ok(Batch { run, setup })
     })
+}
+
+/// Analyse force curves given as arrays: `segments` is a list of (kind, height m, force N),
+/// each a 2-D float64 array of one row per curve (`kind`: approach, retract or pause). The
+/// height is the z piezo position (larger = tip further from the sample); the spring
+/// constant must come with the settings (`spring_constant`), as arrays carry no calibration.
+#[pyfunction]
+#[pyo3(signature = (segments, settings=None, config=None, name="arrays", progress=None, command=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn analyse_arrays(
+    py: Python<'_>,
+    segments: Vec<(String, PyReadonlyArray2<'_, f64>, PyReadonlyArray2<'_, f64>)>,
+    settings: Option<&Bound<'_, PyDict>>,
+    config: Option<PathBuf>,
+    name: &str,
+    progress: Option<&Bound<'_, PyAny>>,
+    command: Option<String>,
+) -> PyResult<Batch> {
+    guard(|| {
+        let setup = setup_from(settings, config)?;
+        let Some(k) = setup.settings.spring_constant_n_per_m else {
+            return Err(errors::settings(
+                "arrays carry no calibration: give the cantilever's spring constant (spring_constant, N/m, \
+                 e.g. spring_constant=\"40mN/m\")",
+            ));
+        };
+        let curves = curves_from_arrays(&segments, k)?;
+        let s = setup.settings.clone();
+        let name = name.to_string();
+        let run = interrupt::run(py, progress, move |ticker| {
+            let setup = Setup::new(&s).expect("settings checked above");
+            job::run_curves(&name, curves, &setup, command, ticker)
+        })?;
+        if run.cancelled {
+            return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err("analysis cancelled"));
+        }
+        Ok(Batch { run, setup })
+    })
+}
+
+/// The curves of `segments` (checked: known kinds, equal shapes, finite samples).
+fn curves_from_arrays(
+    segments: &[(String, PyReadonlyArray2<'_, f64>, PyReadonlyArray2<'_, f64>)],
+    spring_constant: f64,
+) -> PyResult<Vec<ForceCurve>> {
+    let data = |m: String| errors::error(errors::Kind::Data, m);
+    if segments.is_empty() {
+        return Err(data("no segments given".into()));
+    }
+    let n_curves = segments[0].1.as_array().nrows();
+    let mut curves: Vec<ForceCurve> = (0..n_curves)
+        .map(|i| {
+            let mut c = ForceCurve::new(i);
+            c.calibration.spring_constant_n_per_m = Some(spring_constant);
+            c
+        })
+        .collect();
+    for (kind_key, height, force) in segments {
+        let kind = match kind_key.as_str() {
+            "approach" => SegmentKind::Approach,
+            "retract" => SegmentKind::Retract,
+            "pause" => SegmentKind::Pause,
+            other => return Err(data(format!("segment kind '{other}': expected approach, retract or pause"))),
+        };
+        let (h, f) = (height.as_array(), force.as_array());
+        if h.shape() != f.shape() {
+            return Err(data(format!(
+                "{kind_key}: height has shape {:?} but force {:?}; they must match (one row per curve)",
+                h.shape(),
+                f.shape()
+            )));
+        }
+        if h.nrows() != n_curves {
+            return Err(data(format!("{kind_key}: {} curves, but the first segment has {n_curves}", h.nrows())));
+        }
+        if h.ncols() == 0 {
+            return Err(data(format!("{kind_key}: no samples")));
+        }
+        for (what, a) in [("height", &h), ("force", &f)] {
+            if let Some(((row, col), v)) = a.indexed_iter().find(|(_, v)| !v.is_finite()) {
+                let at = if n_curves == 1 { format!("[{col}]") } else { format!("[{row}, {col}]") };
+                return Err(data(format!(
+                    "{kind_key} {what}{at} is {v}: every sample must be a finite number (remove or interpolate missing samples)"
+                )));
+            }
+        }
+        for (i, c) in curves.iter_mut().enumerate() {
+            let mut seg = Segment::new(kind, kind_key.as_str());
+            seg.channels.push(Channel::new(ChannelKind::PiezoHeight, "height", "m", h.row(i).to_vec()));
+            seg.channels.push(Channel::new(ChannelKind::Force, "force", "N", f.row(i).to_vec()));
+            c.segments.push(seg);
+        }
+    }
+    Ok(curves)
 }
 
 /// Analyse curves `start..stop` of one file: one block of a volume (see `Batch.merge`).
@@ -383,6 +478,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Batch>()?;
     m.add_function(wrap_pyfunction!(analyse, m)?)?;
     m.add_function(wrap_pyfunction!(analyse_block, m)?)?;
+    m.add_function(wrap_pyfunction!(analyse_arrays, m)?)?;
     m.add_function(wrap_pyfunction!(count_curves, m)?)?;
     m.add_function(wrap_pyfunction!(expand_inputs, m)?)?;
     m.add_function(wrap_pyfunction!(check_settings, m)?)?;

@@ -210,6 +210,46 @@ pub fn run_inputs(inputs: &[PathBuf], setup: &Setup, command: Option<String>, pr
     batch
 }
 
+/// The job on curves already in memory (arrays a Python user holds, a simulation's output):
+/// one input named `name`, its provenance hash taken over the curves' numbers (every
+/// channel's f64 bytes in order, so the same arrays give the same hash).
+pub fn run_curves(
+    name: &str,
+    curves: Vec<crate::data::ForceCurve>,
+    setup: &Setup,
+    command: Option<String>,
+    progress: &dyn Progress,
+) -> BatchRun {
+    let mut bytes = Vec::new();
+    for c in &curves {
+        for seg in &c.segments {
+            for ch in &seg.channels {
+                bytes.extend(ch.data.iter().flat_map(|v| v.to_le_bytes()));
+            }
+        }
+    }
+    let input = InputRecord {
+        path: name.to_string(),
+        sha256: crate::provenance::hash_bytes(&bytes),
+        bytes: bytes.len() as u64,
+        format: "arrays".into(),
+    };
+    let source = io::CurveList::new("arrays", curves, None, crate::data::Metadata::default());
+    progress.add_total(source.n_curves());
+    let results =
+        analyse_range(&source, 0..source.n_curves(), name, setup, &|d| progress.advance(d), &|| progress.cancelled());
+    let run = InputRun {
+        path: PathBuf::from(name),
+        first_curve: 0,
+        block: false,
+        format: "arrays".into(),
+        grid: None,
+        results,
+        input,
+    };
+    collect(vec![Ok(run)], setup, command, progress)
+}
+
 /// The job on one block of curves of one file: curves `range` (clipped to the file), as a
 /// batch of one run that [`BatchRun::merge`] joins with the file's other blocks, in order.
 /// The file is hashed for the provenance only when `hash` is set: once per volume, by one
