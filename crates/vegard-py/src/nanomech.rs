@@ -230,51 +230,6 @@ pub fn check_settings(
     guard(|| Ok(setup_from(settings, config)?.describe()))
 }
 
-/// Every per-curve number, in curve order, as a float64 array (NaN where absent).
-const COLUMNS: [&str; 17] = [
-    "modulus_pa",
-    "modulus_stderr_pa",
-    "contact_point_m",
-    "contact_height_m",
-    "max_indentation_m",
-    "baseline_n",
-    "r2",
-    "adhesion_n",
-    "peak_force_n",
-    "deformation_m",
-    "dissipation_j",
-    "n_fit_points",
-    "spring_constant_n_per_m",
-    "sensitivity_m_per_v",
-    "index",
-    "grid_x",
-    "grid_y",
-];
-
-fn column(r: &vegard::nanomech::CurveResult, key: &str) -> f64 {
-    let opt = |v: Option<usize>| v.map_or(f64::NAN, |v| v as f64);
-    match key {
-        "modulus_pa" => r.modulus_pa,
-        "modulus_stderr_pa" => r.modulus_stderr_pa,
-        "contact_point_m" => r.contact_point_m,
-        "contact_height_m" => r.contact_height_m,
-        "max_indentation_m" => r.max_indentation_m,
-        "baseline_n" => r.baseline_n,
-        "r2" => r.r2,
-        "adhesion_n" => r.adhesion_n,
-        "peak_force_n" => r.peak_force_n,
-        "deformation_m" => r.deformation_m,
-        "dissipation_j" => r.dissipation_j,
-        "n_fit_points" => r.n_fit_points as f64,
-        "spring_constant_n_per_m" => r.spring_constant_n_per_m.unwrap_or(f64::NAN),
-        "sensitivity_m_per_v" => r.sensitivity_m_per_v.unwrap_or(f64::NAN),
-        "index" => r.index as f64,
-        "grid_x" => opt(r.grid_x),
-        "grid_y" => opt(r.grid_y),
-        _ => f64::NAN,
-    }
-}
-
 #[pymethods]
 impl Batch {
     /// The CLI's JSON record (`--json`): provenance, settings_used, flag_meanings, summary,
@@ -440,8 +395,8 @@ impl Batch {
     fn arrays_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
         let all: Vec<&vegard::nanomech::CurveResult> = self.run.runs.iter().flat_map(|r| &r.results).collect();
-        for key in COLUMNS {
-            let v: Vec<f64> = all.iter().map(|r| column(r, key)).collect();
+        for (key, number) in vegard::nanomech::analysis::NUMBER_COLUMNS {
+            let v: Vec<f64> = all.iter().map(|r| number(r)).collect();
             d.set_item(key, PyArray1::from_vec(py, v))?;
         }
         let valid: Vec<bool> = all.iter().map(|r| r.is_valid()).collect();

@@ -75,6 +75,40 @@ pub struct CurveResult {
     pub flags: Vec<Flag>,
 }
 
+/// A per-curve number read off a result (NaN where absent).
+pub type NumberColumn = (&'static str, fn(&CurveResult) -> f64);
+
+fn opt_index(v: Option<usize>) -> f64 {
+    v.map_or(f64::NAN, |v| v as f64)
+}
+
+/// Every number of a result by its column name (the CSV's names, units in them), NaN where
+/// absent: the per-curve arrays the Python package hands out.
+pub const NUMBER_COLUMNS: [NumberColumn; 22] = [
+    ("index", |r| r.index as f64),
+    ("grid_x", |r| opt_index(r.grid_x)),
+    ("grid_y", |r| opt_index(r.grid_y)),
+    ("modulus_pa", |r| r.modulus_pa),
+    ("modulus_stderr_pa", |r| r.modulus_stderr_pa),
+    ("contact_point_m", |r| r.contact_point_m),
+    ("contact_point_index", |r| opt_index(r.contact_point_index)),
+    ("contact_height_m", |r| r.contact_height_m),
+    ("max_indentation_m", |r| r.max_indentation_m),
+    ("baseline_n", |r| r.baseline_n),
+    ("r2", |r| r.r2),
+    ("adhesion_n", |r| r.adhesion_n),
+    ("peak_force_n", |r| r.peak_force_n),
+    ("deformation_m", |r| r.deformation_m),
+    ("dissipation_j", |r| r.dissipation_j),
+    ("fit_start_m", |r| r.fit_range_m[0]),
+    ("fit_end_m", |r| r.fit_range_m[1]),
+    ("fit_force_low_n", |r| r.fit_force_range_n[0]),
+    ("fit_force_high_n", |r| r.fit_force_range_n[1]),
+    ("n_fit_points", |r| r.n_fit_points as f64),
+    ("spring_constant_n_per_m", |r| r.spring_constant_n_per_m.unwrap_or(f64::NAN)),
+    ("sensitivity_m_per_v", |r| r.sensitivity_m_per_v.unwrap_or(f64::NAN)),
+];
+
 impl CurveResult {
     fn empty(file: &str, curve_index: usize, model: &str) -> Self {
         CurveResult {

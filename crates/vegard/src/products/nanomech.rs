@@ -565,3 +565,15 @@ fn index_report(batch: &BatchRun, setup: &Setup, names: &[String], pages: &[File
     report.code_block(serde_json::to_string_pretty(&batch.provenance).unwrap_or_default());
     report
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_columns_speak_the_csv_vocabulary() {
+        for (name, _) in crate::nanomech::analysis::NUMBER_COLUMNS {
+            assert!(CSV_COLUMNS.contains(&name), "{name} is not a CSV column");
+        }
+    }
+}
